@@ -1,0 +1,1 @@
+"""Pure objects and rules of the forecasting portfolio. Standard library only."""

@@ -1,0 +1,32 @@
+"""Retail calendar: weeks end on a Friday; four holidays mark a week as a holiday week.
+
+Holiday weeks are calendar knowledge, known years ahead, so forecasts may use them.
+The rule reproduces the Holiday_Flag of the Walmart table (Super Bowl, Labor Day,
+Thanksgiving, Christmas).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def holidays(year: int) -> tuple[date, ...]:
+    super_bowl = _nth_weekday(year, 2, 6, 1 if year < 2022 else 2)  # Sunday; moved a week in 2022
+    labor_day = _nth_weekday(year, 9, 0, 1)  # first Monday of September
+    thanksgiving = _nth_weekday(year, 11, 3, 4)  # fourth Thursday of November
+    return (super_bowl, labor_day, thanksgiving, date(year, 12, 25))
+
+
+def is_holiday_week(week_ending: date) -> bool:
+    """True if a holiday falls in the seven days that end on `week_ending`."""
+    start = week_ending - timedelta(days=6)
+    return any(start <= day <= week_ending for year in {start.year, week_ending.year} for day in holidays(year))
+
+
+def weeks_after(last_week: date, steps: int) -> tuple[date, ...]:
+    return tuple(last_week + timedelta(weeks=step) for step in range(1, steps + 1))
