@@ -1,0 +1,45 @@
+"""PNG charts logged with each run."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def forecast_vs_actual(weeks, history, actual, predicted, lower, upper, stores, title: str) -> bytes:
+    """One panel per store: the last year of history, the test actuals and the forecast band.
+
+    history is weeks x stores up to the origin; actual/predicted/lower/upper are steps x stores.
+    """
+    count = len(stores)
+    figure, axes = plt.subplots(count, 1, figsize=(10, 2.6 * count), sharex=True, squeeze=False)
+    past, future = weeks[: len(history)], weeks[len(history) : len(history) + len(actual)]
+    for column, (axis,) in enumerate(axes):
+        axis.plot(past[-52:], history[-52:, column], color="0.4", label="history")
+        axis.plot(future, actual[:, column], color="black", marker=".", label="actual")
+        axis.plot(future, predicted[:, column], color="tab:blue", marker=".", label="forecast")
+        axis.fill_between(future, lower[:, column], upper[:, column], color="tab:blue", alpha=0.2, label="90% interval")
+        axis.set_ylabel(f"store {stores[column]}")
+    axes[0, 0].set_title(title)
+    axes[0, 0].legend(loc="upper left", fontsize="small")
+    return _png(figure)
+
+
+def feature_importance(names: tuple[str, ...], importance: np.ndarray, title: str) -> bytes:
+    order = np.argsort(importance)
+    figure, axis = plt.subplots(figsize=(7, 0.35 * len(names) + 1))
+    axis.barh(np.array(names)[order], importance[order], color="tab:blue")
+    axis.set_title(title)
+    return _png(figure)

@@ -1,0 +1,1 @@
+"""The portfolio's use cases and the ports they need."""
