@@ -1,0 +1,1 @@
+"""CLI, HTTP app, dashboard and the one composition root that wires them."""
