@@ -1,0 +1,146 @@
+"""Steps of features/training.feature, run against the real CLI and a real MLflow store."""
+
+from __future__ import annotations
+
+import re
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from adapters.forecasting.synthetic import synthetic_walmart
+from tests.conftest import Store, run_cli
+
+scenarios("training.feature")
+
+
+@pytest.fixture(scope="session")
+def synthetic_training(tmp_path_factory):
+    """`ml-portfolio train --models seasonal_naive,lightgbm` on the synthetic default, run once."""
+    store = Store(tmp_path_factory.mktemp("synthetic-store"))
+    return store, ("seasonal_naive", "lightgbm"), run_cli(["train", "--models", "seasonal_naive,lightgbm"], store)
+
+
+@when(parsers.parse('I train "{models}" on the synthetic default into an empty store'), target_fixture="outcome")
+def train_synthetic(synthetic_training, models):
+    store, trained, result = synthetic_training
+    assert ",".join(trained) == models
+    return {"store": store, "models": trained, "result": result}
+
+
+@given(parsers.parse('a store where "{model}" was trained on the synthetic default'), target_fixture="outcome")
+def trained_synthetic(synthetic_training, model):
+    store, trained, result = synthetic_training
+    assert model in trained and result.returncode == 0, result.stderr
+    return {"store": store, "models": trained, "result": result}
+
+
+@then("the command succeeds")
+def succeeds(outcome):
+    assert outcome["result"].returncode == 0, outcome["result"].stderr
+
+
+@then(parsers.parse('experiment "{experiment}" has one FINISHED run per model on dataset "{dataset}"'))
+def one_run_per_model(outcome, experiment, dataset):
+    client = outcome["store"].client()
+    found = client.get_experiment_by_name(experiment)
+    runs = client.search_runs([found.experiment_id])
+    assert sorted(r.data.tags["model_type"] for r in runs) == ["LightGBM", "SeasonalNaive"]
+    for run in runs:
+        assert run.info.status == "FINISHED"
+        assert run.data.tags["dataset"] == dataset
+        assert re.fullmatch(r"(seasonal_naive|lightgbm)-\d{8}T\d{6}", run.info.run_name)
+    outcome["runs"] = {r.data.params["model"]: r for r in runs}
+
+
+@then("each model is registered as version 1 created by its run")
+def registered(outcome):
+    client = outcome["store"].client()
+    for model in outcome["models"]:
+        version = client.get_model_version(model, "1")
+        assert version.run_id == outcome["runs"][model].info.run_id
+
+
+@when(parsers.parse('I load "{uri}" and forecast store {store_id:d} for {horizon:d} weeks'), target_fixture="forecast")
+def load_and_forecast(outcome, uri, store_id, horizon):
+    mlflow.set_tracking_uri(outcome["store"].uri)
+    model = mlflow.pyfunc.load_model(uri)
+    return model.predict(pd.DataFrame({"store_id": [store_id], "horizon": [horizon]}))
+
+
+@then(parsers.parse("I get {rows:d} rows for store {store_id:d}, one per week after the last training week"))
+def forecast_rows(forecast, rows, store_id):
+    assert len(forecast) == rows and set(forecast.store_id) == {store_id}
+    assert forecast.step.tolist() == list(range(1, rows + 1))
+    expected = pd.date_range("2012-11-02", periods=rows, freq="7D").strftime("%Y-%m-%d").tolist()
+    assert forecast.date.tolist() == expected
+
+
+@then("every row has lower <= prediction <= upper")
+def inside_interval(forecast):
+    assert ((forecast.lower <= forecast.prediction) & (forecast.prediction <= forecast.upper)).all()
+    assert (forecast.upper > forecast.lower).all()
+
+
+@given(parsers.parse('a sales CSV without the "{column}" column'), target_fixture="csv")
+def csv_without(tmp_path, column):
+    path = tmp_path / "sales.csv"
+    synthetic_walmart(stores=2, weeks=120).drop(columns=[column]).to_csv(path, index=False)
+    return path
+
+
+@given(
+    parsers.parse("a table of {stores:d} stores and {weeks:d} weeks whose last 12 weeks sell 10% more than the same weeks a year before"),
+    target_fixture="csv",
+)
+def tiny_table(tmp_path, stores, weeks):
+    week = np.arange(weeks)
+    season = 1 + 0.3 * np.sin(2 * np.pi * (week % 52) / 52)
+    uplift = np.where(week >= weeks - 12, 1.1, 1.0)
+    frame = pd.DataFrame(
+        {
+            "Store": np.repeat(np.arange(1, stores + 1), weeks),
+            "Date": np.tile(pd.date_range("2010-02-05", periods=weeks, freq="7D").strftime("%d-%m-%Y"), stores),
+            "Weekly_Sales": np.concatenate([base * season * uplift for base in (1000.0, 5000.0)[:stores]]),
+        }
+    )
+    path = tmp_path / "tiny.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@when("I run ml-portfolio train on that CSV", target_fixture="outcome")
+def train_on_csv(store, csv):
+    return {"store": store, "result": run_cli(["train", "--data", str(csv)], store)}
+
+
+@when(parsers.parse('I run ml-portfolio train with "{flags}" on that CSV'), target_fixture="outcome")
+def train_with_flags(store, csv, flags):
+    return {"store": store, "result": run_cli(["train", *flags.split(), "--data", str(csv)], store)}
+
+
+@then(parsers.parse("the command fails with exit code {code:d}"))
+def fails(outcome, code):
+    assert outcome["result"].returncode == code
+
+
+@then(parsers.parse('the error is one line naming "{column}"'))
+def one_line_error(outcome, column):
+    lines = outcome["result"].stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and column in lines[0], lines
+    assert "Traceback" not in outcome["result"].stderr
+
+
+@then("no run was recorded")
+def no_run(outcome):
+    client = outcome["store"].client()
+    assert client.search_runs([e.experiment_id for e in client.search_experiments()]) == []
+
+
+@then(parsers.parse("the seasonal_naive run logs test_mape {value:f} to 4 decimals"))
+def seasonal_naive_mape(outcome, value):
+    client = outcome["store"].client()
+    (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    assert round(run.data.metrics["test_mape"], 4) == value == round(100 * 0.1 / 1.1, 4)

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real Walmart table, CLI runs in real processes, trained MLflow stores."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WALMART_CSV = ROOT.parent / "shared" / "data" / "Walmart.csv"
+CLI = [sys.executable, "-m", "entrypoints.cli"]
+
+
+@dataclass(frozen=True)
+class Store:
+    """A temporary MLflow store (SQLite + local artifacts) and the folder it lives in."""
+
+    folder: Path
+
+    @property
+    def uri(self) -> str:
+        return f"sqlite:///{self.folder / 'mlflow.db'}"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "MLFLOW_TRACKING_URI": self.uri}
+
+    def client(self):
+        from mlflow import MlflowClient
+
+        return MlflowClient(self.uri, self.uri)
+
+
+def run_cli(args: list[str], store: Store, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `ml-portfolio ARGS` as a real process with the store as its working directory."""
+    return subprocess.run(CLI + args, cwd=store.folder, env=store.env(), capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def walmart_csv() -> Path:
+    assert WALMART_CSV.is_file(), f"the shared Walmart table is expected at {WALMART_CSV}"
+    return WALMART_CSV
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def walmart_store(tmp_path_factory, walmart_csv) -> tuple[Store, subprocess.CompletedProcess]:
+    """All five models trained and registered on the real table by the real CLI."""
+    trained = Store(tmp_path_factory.mktemp("walmart-store"))
+    result = run_cli(["train", "--models", "all", "--data", str(walmart_csv)], trained)
+    assert result.returncode == 0, result.stderr
+    return trained, result

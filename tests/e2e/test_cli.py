@@ -1,0 +1,52 @@
+"""The CLI as a user meets it: help, bad flags, bad files, unreachable stores."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def test_help_lists_commands_and_flags(store):
+    top = run_cli(["--help"], store)
+    assert top.returncode == 0 and "train" in top.stdout and "--tracking-uri" in top.stdout
+    train = run_cli(["train", "--help"], store)
+    for flag in ("--models", "--data", "--dataset", "--experiment-name", "--horizon", "--folds", "--no-register"):
+        assert flag in train.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--models", "prophet"], "unknown model(s) prophet"),
+        (["train", "--horizon", "0"], "must be in 1..52"),
+        (["train", "--horizon", "twelve"], "not a whole number"),
+        (["train", "--folds", "0"], "must be a whole number >= 1"),
+        (["train", "--data", "does-not-exist.csv"], "error: data file not found: does-not-exist.csv"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line(store, args, message):
+    result = run_cli(args, store)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_table_too_short_for_the_protocol(store, tmp_path):
+    csv = tmp_path / "short.csv"
+    csv.write_text("Store,Date,Weekly_Sales\n" + "".join(f"1,{d:02d}-01-2010,100\n" for d in (1, 8, 15)))
+    result = run_cli(["train", "--data", str(csv)], store)
+    assert result.returncode == 2
+    assert "3 weeks per store; horizon 12 with 4 backtest folds needs at least 117" in result.stderr
+
+
+def test_unreachable_tracking_server_exits_2(store, tmp_path):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_cli(["--tracking-uri", f"http://127.0.0.1:{port}", "train", "--models", "seasonal_naive"], store, timeout=120)
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: MLflow at http://127.0.0.1:{port} failed while opening experiment")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,113 @@
+"""`ml-portfolio train --models all` on the real Walmart table, checked in the MLflow store.
+
+These are the issue's acceptance numbers: the protocol reproduces seasonal-naive's known test
+MAPE, the boosted models beat it, the best interval covers about 90% of the test weeks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+GBMS = ("lightgbm", "xgboost", "catboost")
+MODELS = GBMS + ("randomforest", "seasonal_naive")
+
+
+@pytest.fixture(scope="module")
+def runs(walmart_store):
+    store, _ = walmart_store
+    client = store.client()
+    experiment = client.get_experiment_by_name("walmart_sales_forecasting")
+    found = client.search_runs([experiment.experiment_id])
+    return {run.data.params["model"]: run for run in found}
+
+
+def metric(runs, model, name):
+    return runs[model].data.metrics[name]
+
+
+def test_every_model_has_one_finished_run(runs, walmart_csv):
+    assert sorted(runs) == sorted(MODELS)
+    sha = hashlib.sha256(walmart_csv.read_bytes()).hexdigest()
+    for model, run in runs.items():
+        assert run.info.status == "FINISHED"
+        assert re.fullmatch(rf"{model}-\d{{8}}T\d{{6}}", run.info.run_name)
+        assert run.data.tags["dataset"] == "walmart" and run.data.tags["data_sha256"] == sha
+        assert run.data.params["horizon"] == "12" and run.data.params["test_origin"] == "2012-08-03"
+        assert run.data.params["fold_origins"] == "2011-08-05,2011-11-04,2012-02-03,2012-05-04"
+        for name in ("mape", "rmse", "mae", "smape", "mase", "wmape", "coverage", "interval_width"):
+            assert f"test_{name}" in run.data.metrics
+        for fold in range(1, 5):
+            assert f"fold{fold}_mape" in run.data.metrics
+        assert run.data.metrics["training_time"] >= 0 and "predict_time" in run.data.metrics
+        (dataset_input,) = run.inputs.dataset_inputs
+        assert dataset_input.dataset.name == "walmart"
+
+
+def test_seasonal_naive_reproduces_the_protocol(runs):
+    assert metric(runs, "seasonal_naive", "test_mape") == pytest.approx(5.46, abs=0.05)
+
+
+def test_boosted_models_beat_the_baseline_and_the_best_is_under_4(runs):
+    for model in GBMS:
+        assert metric(runs, model, "test_mape") < metric(runs, "seasonal_naive", "test_mape")
+        assert metric(runs, model, "test_mase") < metric(runs, "seasonal_naive", "test_mase")
+    best = min(MODELS, key=lambda m: metric(runs, m, "test_mape"))
+    assert metric(runs, best, "test_mape") <= 4.0
+    assert 0.85 <= metric(runs, best, "test_coverage") <= 0.95
+
+
+def test_artifacts(runs, walmart_store):
+    store, _ = walmart_store
+    client = store.client()
+    for model, run in runs.items():
+        names = {a.path for a in client.list_artifacts(run.info.run_id)}
+        expected = {"forecast_vs_actual.png", "per_store_errors.csv"}
+        if model != "seasonal_naive":
+            expected |= {"feature_importance.csv", "feature_importance.png"}
+        assert expected <= names, (model, names)
+    errors = pd.read_csv(client.download_artifacts(runs["lightgbm"].info.run_id, "per_store_errors.csv"))
+    assert errors.groupby("window").store_id.nunique().to_dict() == {w: 45 for w in ("fold1", "fold2", "fold3", "fold4", "test")}
+    assert errors.loc[errors.window == "test", "mape"].mean() == pytest.approx(metric(runs, "lightgbm", "test_mape"))
+
+
+def test_leaderboard_printed_best_first(walmart_store, runs):
+    _, result = walmart_store
+    board = [line.split() for line in result.stdout.splitlines() if re.match(r"\s*\d+\s+\w", line)]
+    assert [row[1] for row in board] == sorted(MODELS, key=lambda m: metric(runs, m, "test_mape"))
+    assert "[5/5] seasonal_naive: done" in result.stderr
+
+
+def test_registered_versions_load_without_this_project(walmart_store, runs):
+    """The pyfunc model loads and forecasts with every import of our packages blocked."""
+    store, _ = walmart_store
+    client = store.client()
+    for model, run in runs.items():
+        assert client.get_model_version(model, "1").run_id == run.info.run_id
+    script = textwrap.dedent(
+        f"""
+        import importlib.abc, sys
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name.split(".")[0] in {{"domain", "application", "adapters", "entrypoints", "tests"}}:
+                    raise ImportError("blocked " + name)
+        sys.meta_path.insert(0, Block())
+        import mlflow, pandas as pd
+        mlflow.set_tracking_uri({store.uri!r})
+        for name in {list(MODELS)!r}:
+            out = mlflow.pyfunc.load_model(f"models:/{{name}}/1").predict(
+                pd.DataFrame({{"store_id": [1, 45], "horizon": [12, 12], "confidence_level": [0.9, 0.5]}}))
+            assert len(out) == 24 and out.date.iloc[0] == "2012-11-02", out
+            assert ((out.lower <= out.prediction) & (out.prediction <= out.upper)).all()
+            print(name, "ok")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=store.folder, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == [w for m in MODELS for w in (m, "ok")]

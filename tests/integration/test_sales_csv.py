@@ -1,0 +1,82 @@
+import pandas as pd
+import pytest
+
+from adapters.filesystem.sales_csv import CsvSalesSource
+from adapters.forecasting.synthetic import synthetic_walmart
+from domain.errors import DataError
+
+SOURCE = CsvSalesSource()
+
+
+def write(tmp_path, frame: pd.DataFrame, name="sales.csv"):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture
+def small():
+    return synthetic_walmart(stores=3, weeks=10)
+
+
+def test_real_table_loads_with_identity(walmart_csv):
+    table = SOURCE.load(str(walmart_csv))
+    info = table.info
+    assert (info.name, info.stores, info.weeks) == ("walmart", 45, 143)
+    assert (str(info.first_week), str(info.last_week)) == ("2010-02-05", "2012-10-26")
+    assert len(info.sha256) == 64 and table.frame["Weekly_Sales"].dtype == float
+
+
+def test_synthetic_default_has_the_walmart_shape_and_is_deterministic():
+    first, second = SOURCE.load(None), SOURCE.load(None)
+    assert first.info.sha256 == second.info.sha256
+    assert (first.info.name, first.info.stores, first.info.weeks, str(first.info.first_week)) == ("synthetic_walmart", 45, 143, "2010-02-05")
+    assert list(synthetic_walmart().columns) == ["Store", "Date", "Weekly_Sales", "Holiday_Flag", "Temperature", "Fuel_Price", "CPI", "Unemployment"]
+
+
+def test_missing_columns_are_named(tmp_path, small):
+    path = write(tmp_path, small.drop(columns=["Weekly_Sales", "Date"]))
+    with pytest.raises(DataError, match="missing column\\(s\\) Date, Weekly_Sales"):
+        SOURCE.load(path)
+
+
+def test_unparseable_date_names_the_line(tmp_path, small):
+    small.loc[4, "Date"] = "31-31-2010"
+    with pytest.raises(DataError, match="line 6: Date '31-31-2010' is not a dd-mm-yyyy date"):
+        SOURCE.load(write(tmp_path, small))
+
+
+def test_non_numeric_and_empty_sales(tmp_path, small):
+    small["Weekly_Sales"] = small["Weekly_Sales"].astype(object)
+    small.loc[2, "Weekly_Sales"] = "n/a"
+    with pytest.raises(DataError, match="line 4: Weekly_Sales 'n/a' is not a number"):
+        SOURCE.load(write(tmp_path, small))
+    small.loc[2, "Weekly_Sales"] = ""
+    with pytest.raises(DataError, match="line 4: Weekly_Sales empty is not a number"):
+        SOURCE.load(write(tmp_path, small))
+
+
+def test_duplicate_store_week(tmp_path, small):
+    frame = pd.concat([small, small.iloc[[3]]], ignore_index=True)
+    with pytest.raises(DataError, match="store 1 has more than one row for week 26-02-2010 \\(lines 5, 32\\)"):
+        SOURCE.load(write(tmp_path, frame))
+
+
+def test_gap_in_a_store(tmp_path, small):
+    frame = small.drop(index=[13, 14]).reset_index(drop=True)  # store 2, its 4th and 5th weeks
+    with pytest.raises(DataError, match="store 2 has a gap: no row for 2 week\\(s\\) \\(26-02-2010, 05-03-2010\\)"):
+        SOURCE.load(write(tmp_path, frame))
+
+
+def test_missing_empty_and_binary_files(tmp_path):
+    with pytest.raises(DataError, match="data file not found"):
+        SOURCE.load(str(tmp_path / "nope.csv"))
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DataError, match="cannot read .*empty.csv as a CSV table"):
+        SOURCE.load(str(tmp_path / "empty.csv"))
+    (tmp_path / "header.csv").write_text("Store,Date,Weekly_Sales\n")
+    with pytest.raises(DataError, match="has a header but no rows"):
+        SOURCE.load(str(tmp_path / "header.csv"))
+    (tmp_path / "blob.csv").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataError):
+        SOURCE.load(str(tmp_path / "blob.csv"))

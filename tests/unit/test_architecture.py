@@ -1,0 +1,35 @@
+"""The layer rules, checked mechanically."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def test_domain_imports_only_the_standard_library():
+    offenders = []
+    for path in sorted((ROOT / "domain").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top != "domain" and top not in sys.stdlib_module_names:
+                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+
+
+def test_import_linter_contracts_are_kept():
+    linter = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    commands = [line.strip() for line in readme.split("```")[1].strip().splitlines()]
+    assert len(commands) == 2, "the quickstart is exactly two commands"
+    assert commands[1] in (ROOT / ".ci" / "run").read_text()

@@ -1,0 +1,54 @@
+import csv
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from domain.calendar import is_holiday_week, weeks_after
+from domain.errors import DataError, InvalidValueError
+from domain.training import EvaluationProtocol, parse_model_keys
+
+FIRST = date(2010, 2, 5)
+
+
+def test_calendar_reproduces_the_walmart_holiday_flag(walmart_csv):
+    with walmart_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    flags = {datetime.strptime(r["Date"], "%d-%m-%Y").date(): r["Holiday_Flag"] == "1" for r in rows}
+    assert len(flags) == 143
+    assert {week for week, flag in flags.items() if flag} == {week for week in flags if is_holiday_week(week)}
+
+
+def test_holiday_weeks_after_the_data():
+    assert is_holiday_week(date(2012, 11, 23))  # Thanksgiving 2012-11-22
+    assert is_holiday_week(date(2012, 12, 28))  # Christmas 2012
+    assert not is_holiday_week(date(2012, 11, 30))
+    assert weeks_after(date(2012, 10, 26), 2) == (date(2012, 11, 2), date(2012, 11, 9))
+
+
+def test_protocol_on_the_walmart_calendar():
+    protocol = EvaluationProtocol()
+    weeks = [FIRST + timedelta(weeks=i) for i in range(143)]
+    assert weeks[protocol.test_origin(143)] == date(2012, 8, 3)
+    test_weeks = weeks[protocol.test_origin(143) + 1 :]
+    assert (test_weeks[0], test_weeks[-1], len(test_weeks)) == (date(2012, 8, 10), date(2012, 10, 26), 12)
+    folds = [weeks[o + 1 : o + 1 + protocol.horizon] for o in protocol.fold_origins(143)]
+    assert len(folds) == 4 and all(len(f) == 12 for f in folds)
+    assert any(f[0] <= date(2011, 11, 25) and date(2011, 12, 30) <= f[-1] for f in folds), "a fold spans Thanksgiving-Christmas 2011"
+    assert all(f[-1] < test_weeks[0] for f in folds)
+
+
+def test_protocol_bounds():
+    assert EvaluationProtocol(horizon=26).fold_stride == 26
+    with pytest.raises(InvalidValueError):
+        EvaluationProtocol(folds=0)
+    with pytest.raises(InvalidValueError):
+        EvaluationProtocol(horizon=60)
+    with pytest.raises(DataError, match="needs at least 117"):
+        EvaluationProtocol().check_length(100)
+
+
+def test_model_keys():
+    assert parse_model_keys("all") == ("lightgbm", "xgboost", "catboost", "randomforest", "seasonal_naive")
+    assert parse_model_keys(" XGBoost, lightgbm,xgboost") == ("xgboost", "lightgbm")
+    with pytest.raises(InvalidValueError, match="prophet"):
+        parse_model_keys("lightgbm,prophet")
