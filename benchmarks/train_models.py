@@ -1,0 +1,77 @@
+"""Wall time and peak memory of `ml-portfolio train`, per model and for the whole portfolio.
+
+Every measurement is a whole `ml-portfolio train` process (start-up, data load, training,
+logging, registration) into a fresh temporary SQLite store; the baseline is the process that
+trains only `seasonal_naive`, measured in the same run, so the ratios show what each model
+costs on top of the fixed overhead.
+
+    python benchmarks/train_models.py [--data PATH] [--models all|a,b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASELINE = "seasonal_naive"
+MODELS = ("lightgbm", "xgboost", "catboost", "randomforest", "seasonal_naive")
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "Walmart.csv"
+
+
+def child(argv: list[str], report: str) -> int:
+    """Run the CLI in this process, then write its own peak RSS (ru_maxrss is KiB on Linux)."""
+    from entrypoints.cli import main
+
+    code = main(argv)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Path(report).write_text(json.dumps({"code": code, "peak_mib": peak_mib}))
+    return code
+
+
+def measure(models: str, data: str | None) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        argv = ["train", "--models", models] + (["--data", data] if data else [])
+        env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{folder}/mlflow.db"}
+        started = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--child", str(report), *argv], cwd=folder, env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+        result = json.loads(report.read_text())
+    if result["code"] != 0:
+        raise SystemExit(f"training {models} exited {result['code']}")
+    return {"seconds": seconds, "peak_mib": result["peak_mib"]}
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        sys.exit(child(sys.argv[3:], sys.argv[2]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA) if DEFAULT_DATA.is_file() else None,
+                        help="sales CSV (default: ../shared/data/Walmart.csv if present, else the synthetic table)")
+    parser.add_argument("--models", default="all", help="models to time one by one (default: all)")
+    args = parser.parse_args()
+    models = MODELS if args.models == "all" else tuple(args.models.split(","))
+    print(f"data: {args.data or 'synthetic'}; each row is one whole `ml-portfolio train` process", flush=True)
+    rows = {BASELINE: measure(BASELINE, args.data)}
+    for model in models:
+        if model != BASELINE:
+            rows[model] = measure(model, args.data)
+    rows["all five models"] = measure("all", args.data)
+    base = rows[BASELINE]
+    print(f"{'process':<18}{'wall s':>9}{'peak MiB':>10}{'time / baseline':>17}{'memory / baseline':>19}")
+    for name, row in rows.items():
+        print(f"{name:<18}{row['seconds']:>9.1f}{row['peak_mib']:>10.0f}"
+              f"{row['seconds'] / base['seconds']:>17.2f}{row['peak_mib'] / base['peak_mib']:>19.2f}")
+    print(f"baseline: the {BASELINE}-only process")
+
+
+if __name__ == "__main__":
+    main()
