@@ -29,7 +29,11 @@ class UnknownExperimentError(NotFoundError):
     """The experiment does not exist in the tracking store."""
 
 
-class TrackingUnavailableError(DomainError):
+class SourceUnavailableError(DomainError):
+    """A run source (tracking store, warehouse file, results file) cannot be read or written."""
+
+
+class TrackingUnavailableError(SourceUnavailableError):
     """The tracking store (MLflow) cannot be reached or refused the request."""
 
 

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.errors import InvalidValueError
 
@@ -56,6 +57,7 @@ def canonical_name(name: str) -> str:
     return lowered
 
 
+@lru_cache(maxsize=4096)
 def parse_metric_key(key: str) -> MetricKey | None:
     """Read a logged metric key in any historic spelling; None if it is not one of ours.
 
@@ -72,19 +74,45 @@ def parse_metric_key(key: str) -> MetricKey | None:
     return MetricKey(name=name, split=split)
 
 
-def metric_value(metrics: Mapping[str, float], name: str, split: str | None = TEST_SPLIT) -> float | None:
-    """The value of one metric from a run's logged metrics, whatever spelling was used.
+@lru_cache(maxsize=4096)
+def _sources(keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """For one set of logged keys: each canonical key with the logged keys that may supply it,
+    the canonical spelling first. Runs of one training script share their key set, so this
+    is worked out once per script, not once per run."""
+    candidates: dict[str, list[str]] = {}
+    for key in keys:
+        parsed = parse_metric_key(key)
+        if parsed is not None:
+            name = str(parsed)
+            found = candidates.setdefault(name, [])
+            if key == name:
+                found.insert(0, key)
+            else:
+                found.append(key)
+    return tuple((name, tuple(found)) for name, found in candidates.items())
 
-    The canonical key wins over historic spellings; NaN counts as missing, 0.0 does not.
-    """
-    canonical = canonical_name(name)
-    wanted = MetricKey(name=canonical, split=None if canonical in TIMING_METRICS else split)
-    found: float | None = None
-    for key, value in metrics.items():
-        if parse_metric_key(key) != wanted or value is None or math.isnan(value):
-            continue
-        if key == str(wanted):
-            return float(value)
-        if found is None:
-            found = float(value)
+
+def canonical_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
+    """Every recognised metric under its canonical key (`test_mape`, `fold2_rmse`,
+    `training_time`); the canonical spelling wins over historic ones, NaN counts as missing
+    and 0.0 does not."""
+    found: dict[str, float] = {}
+    for name, keys in _sources(tuple(metrics)):
+        for key in keys:
+            value = metrics[key]
+            if value is not None and value == value:  # NaN != NaN
+                found[name] = float(value)
+                break
     return found
+
+
+@lru_cache(maxsize=1024)
+def metric_key(name: str, split: str | None = TEST_SPLIT) -> str:
+    """The canonical key of a metric on a split, e.g. ('MAPEMetric', 'test') -> 'test_mape'."""
+    canonical = canonical_name(name)
+    return str(MetricKey(name=canonical, split=None if canonical in TIMING_METRICS else split))
+
+
+def metric_value(metrics: Mapping[str, float], name: str, split: str | None = TEST_SPLIT) -> float | None:
+    """The value of one metric from a run's logged metrics, whatever spelling was used."""
+    return canonical_metrics(metrics).get(metric_key(name, split))

@@ -9,7 +9,12 @@ from enum import Enum
 from types import MappingProxyType
 
 from domain.errors import InvalidValueError
-from domain.metrics import TEST_SPLIT, metric_value
+from domain.metrics import TEST_SPLIT, canonical_metrics, metric_key
+
+
+# Tag naming the artifact (a CSV: window, store_id, one column per metric) that holds a run's
+# per-store errors; benchmarks pair two models by store with it.
+STORE_ERRORS_TAG = "per_store_errors"
 
 
 class RunStatus(str, Enum):
@@ -30,8 +35,12 @@ class Experiment:
             raise InvalidValueError("an experiment needs an id and a name")
 
 
+_STATUSES = {status.value: status for status in RunStatus}
+_EMPTY: Mapping = MappingProxyType({})
+
+
 def _frozen(mapping: Mapping) -> Mapping:
-    return MappingProxyType(dict(mapping))
+    return MappingProxyType(dict(mapping)) if mapping else _EMPTY
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,14 +56,21 @@ class Run:
     metrics: Mapping[str, float] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
+    _canonical: Mapping[str, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.run_id:
             raise InvalidValueError("a run needs a run_id")
+        assign = object.__setattr__
         if not isinstance(self.status, RunStatus):
-            object.__setattr__(self, "status", RunStatus(self.status))
-        for name in ("metrics", "params", "tags"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            if self.status not in _STATUSES:
+                raise InvalidValueError(f"unknown run status {self.status!r}; one of {', '.join(_STATUSES)}")
+            assign(self, "status", _STATUSES[self.status])
+        assign(self, "metrics", _frozen(self.metrics))
+        assign(self, "params", _frozen(self.params))
+        assign(self, "tags", _frozen(self.tags))
+        # Resolved once: leaderboards read a few metrics of every one of up to 100k runs.
+        assign(self, "_canonical", canonical_metrics(self.metrics))
 
     @property
     def model_name(self) -> str:
@@ -78,5 +94,18 @@ class Run:
                 return value
         return "unknown"
 
+    def summary(self) -> Run:
+        """The run as a leaderboard sees it: canonical metric keys, identity as the tags
+        model_name and dataset, no params. Summaries are smaller to store and faster to read,
+        and the summary of a summary is itself."""
+        tags = {"model_name": self.model_name, "dataset": self.dataset_name}
+        if self.tags.get(STORE_ERRORS_TAG):
+            tags[STORE_ERRORS_TAG] = self.tags[STORE_ERRORS_TAG]
+        if not self.params and tags == self.tags and self.metrics == self._canonical:
+            return self
+        return Run(run_id=self.run_id, experiment_id=self.experiment_id, name=self.name, status=self.status,
+                   start_time=self.start_time, end_time=self.end_time, metrics=self._canonical, tags=tags)
+
     def metric(self, name: str, split: str | None = TEST_SPLIT) -> float | None:
-        return metric_value(self.metrics, name, split)
+        """A metric in any accepted spelling; None if the run did not log it."""
+        return self._canonical.get(metric_key(name, split))

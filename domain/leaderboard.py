@@ -1,0 +1,193 @@
+"""From runs to a leaderboard: filter, collapse runs per (model, dataset), rank.
+
+Rules: identity comes from Run.model_name / Run.dataset_name; filters are case-insensitive;
+a metric of 0.0 is a value; lower is better for every rankable metric; a row without the
+ranking metric is listed but not ranked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from types import MappingProxyType
+
+from domain.errors import InvalidValueError
+from domain.metrics import ERROR_METRICS, TEST_SPLIT
+from domain.runs import Run, RunStatus
+
+RANKABLE_METRICS = ERROR_METRICS
+# The metrics every result row carries (rank metric included whatever it is).
+RESULT_METRICS = ("mape", "rmse", "mae", "smape", "mase", "wmape", "training_time")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class Aggregate(str, Enum):
+    """How several runs of one model on one dataset collapse into one row."""
+
+    BEST = "best"
+    LATEST = "latest"
+    MEAN = "mean"
+
+
+def check_rank_metric(name: str) -> str:
+    lowered = name.strip().lower()
+    if lowered not in RANKABLE_METRICS:
+        raise InvalidValueError(f"cannot rank by {name!r}; choose one of {', '.join(RANKABLE_METRICS)}")
+    return lowered
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFilter:
+    """Which runs take part. Empty tuples and None mean 'no restriction'."""
+
+    dataset: str | None = None
+    models: tuple[str, ...] = ()
+    include_unfinished: bool = False
+
+    def steps(self) -> list[tuple[str, callable]]:
+        """Each filter as (description, predicate), in the order they are applied."""
+        steps = []
+        if not self.include_unfinished:
+            steps.append(("status FINISHED", lambda run: run.status is RunStatus.FINISHED))
+        if self.dataset:
+            wanted = self.dataset.lower()
+            steps.append((f"--dataset {self.dataset}", lambda run: run.dataset_name.lower() == wanted))
+        if self.models:
+            models = {m.lower() for m in self.models}
+            steps.append((f"--models {','.join(self.models)}", lambda run: run.model_name.lower() in models))
+        return steps
+
+
+class EmptySelection(InvalidValueError):
+    """A filter left no runs; the message names it."""
+
+
+def select(runs: Iterable[Run], run_filter: RunFilter, where: str) -> list[Run]:
+    """Apply the filters one by one, so an empty result can say which filter emptied it."""
+    selected = list(runs)
+    if not selected:
+        finished = "" if run_filter.include_unfinished else " (FINISHED runs only; --include-unfinished counts the rest)"
+        raise EmptySelection(f"no runs in {where}{finished}")
+    for description, keep in run_filter.steps():
+        remaining = [run for run in selected if keep(run)]
+        if not remaining:
+            seen = sorted({_seen(run, description) for run in selected})
+            raise EmptySelection(
+                f"{description} matched none of the {len(selected)} run(s) left in {where}"
+                + (f"; they have: {', '.join(seen)}" if seen and seen != [""] else "")
+            )
+        selected = remaining
+    return selected
+
+
+def _seen(run: Run, description: str) -> str:
+    if description.startswith("--dataset"):
+        return run.dataset_name
+    if description.startswith("--models"):
+        return run.model_name
+    return run.status.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultRow:
+    model: str
+    dataset: str
+    runs: int
+    values: Mapping[str, float | None]
+    std: Mapping[str, float | None] = field(default_factory=dict)  # only for the mean aggregate
+    run_id: str  # the representative run: best (best, mean) or latest (latest)
+    folds: tuple[float, ...] = ()  # backtest values of the rank metric of the representative run
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "std", MappingProxyType(dict(self.std)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ranking:
+    rank: int
+    model: str
+    dataset: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Leaderboard:
+    rank_by: str
+    aggregate: Aggregate
+    results: tuple[ResultRow, ...]
+    rankings: tuple[Ranking, ...]
+
+    def top_two(self) -> tuple[ResultRow, ResultRow] | None:
+        """The two best rows of the dataset that holds the overall best row."""
+        if not self.rankings:
+            return None
+        first = self.rankings[0]
+        same = [r for r in self.rankings if r.dataset == first.dataset]
+        if len(same) < 2:
+            return None
+        rows = {(row.model, row.dataset): row for row in self.results}
+        return rows[(same[0].model, same[0].dataset)], rows[(same[1].model, same[1].dataset)]
+
+
+def _started(run: Run) -> datetime:
+    return run.start_time or _EPOCH
+
+
+def _score(run: Run, metric: str) -> float:
+    value = run.metric(metric)
+    return math.inf if value is None else value
+
+
+def _fold_values(run: Run, metric: str) -> tuple[float, ...]:
+    values = []
+    for fold in range(1, 100):
+        value = run.metric(metric, split=f"fold{fold}")
+        if value is None:
+            break
+        values.append(value)
+    return tuple(values)
+
+
+def _collapse(group: Sequence[Run], metric: str, aggregate: Aggregate) -> ResultRow:
+    best = min(group, key=lambda run: (_score(run, metric), -_started(run).timestamp()))
+    chosen = max(group, key=_started) if aggregate is Aggregate.LATEST else best
+    values: dict[str, float | None] = {}
+    std: dict[str, float | None] = {}
+    for name in dict.fromkeys((*RESULT_METRICS, metric)):
+        split = None if name == "training_time" else TEST_SPLIT
+        if aggregate is Aggregate.MEAN:
+            present = [v for v in (run.metric(name, split) for run in group) if v is not None]
+            values[name] = sum(present) / len(present) if present else None
+            std[name] = _std(present)
+        else:
+            values[name] = chosen.metric(name, split)
+    return ResultRow(
+        model=group[0].model_name, dataset=group[0].dataset_name, runs=len(group), values=values, std=std,
+        run_id=chosen.run_id, folds=_fold_values(chosen, metric),
+    )
+
+
+def _std(values: list[float]) -> float | None:
+    if len(values) < 2:
+        return None
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def build_leaderboard(runs: Iterable[Run], rank_by: str = "mape", aggregate: Aggregate = Aggregate.BEST) -> Leaderboard:
+    metric = check_rank_metric(rank_by)
+    groups: dict[tuple[str, str], list[Run]] = {}
+    for run in runs:
+        groups.setdefault((run.model_name, run.dataset_name), []).append(run)
+    results = [_collapse(group, metric, Aggregate(aggregate)) for group in groups.values()]
+    results.sort(key=lambda row: (row.dataset.lower(), math.inf if row.values[metric] is None else row.values[metric], row.model.lower()))
+    rankings: list[Ranking] = []
+    ranked = sorted((r for r in results if r.values[metric] is not None), key=lambda r: r.values[metric])
+    for dataset in dict.fromkeys(r.dataset for r in ranked):
+        for position, row in enumerate((r for r in ranked if r.dataset == dataset), start=1):
+            rankings.append(Ranking(rank=position, model=row.model, dataset=row.dataset, value=row.values[metric]))
+    return Leaderboard(rank_by=metric, aggregate=Aggregate(aggregate), results=tuple(results), rankings=tuple(rankings))
