@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.models import ModelVersion
+from domain.runs import Experiment, Run
 from domain.training import DatasetInfo, EvaluationProtocol
+
+if TYPE_CHECKING:
+    from application.benchmark import BenchmarkReport
 
 Progress = Callable[[str], None]
 
@@ -28,6 +32,7 @@ class TrainedModel:
     metrics: Mapping[str, float]
     artifacts: Mapping[str, bytes] = field(default_factory=dict)
     servable: Any = None  # the adapter's servable model; handed back to the tracker unchanged
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class SalesSource(Protocol):
@@ -58,3 +63,52 @@ class TrackedRun(Protocol):
 class ExperimentTracker(Protocol):
     def start_run(self, experiment: str, run_name: str, tags: Mapping[str, str]) -> AbstractContextManager[TrackedRun]:
         """Open a run; it ends FINISHED, or FAILED if the block raises. TrackingUnavailableError if unreachable."""
+
+
+StoreErrors = Mapping[int, Mapping[str, float]]  # store id -> metric -> test error of that store
+
+
+class RunSource(Protocol):
+    """Where a benchmark reads runs: MLflow, the DuckDB warehouse, a results JSON, memory."""
+
+    def describe(self) -> str:
+        """A short label of the source for reports, e.g. 'mlflow sqlite:///mlflow.db'."""
+
+    def experiments(self) -> list[Experiment]:
+        """Every experiment the source knows; SourceUnavailableError if it cannot be read."""
+
+    def runs(self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False) -> Iterator[Run]:
+        """The runs of these experiments, FINISHED ones only unless include_unfinished; with
+        summary=True the source may return Run.summary() of each run, if that is cheaper."""
+
+    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
+        """Per-store test errors of those runs that recorded them (others are left out)."""
+
+
+class RunFeed(RunSource, Protocol):
+    """A run source that can say what changed: the tracking store, read by the warehouse sync."""
+
+    def changed_since(self, watermark_ms: int | None, also: Sequence[str]) -> Iterator[Run]:
+        """Runs started or ended after the watermark (all runs if None), plus the runs in `also`."""
+
+
+class RunWarehouse(Protocol):
+    def watermark(self, origin: str) -> int | None:
+        """Where the last sync from `origin` stopped (epoch ms), None if it never ran."""
+
+    def unfinished_run_ids(self, origin: str) -> list[str]:
+        """Runs from `origin` that were not finished at the last sync, to be fetched again."""
+
+    def save(self, origin: str, experiments: Sequence[Experiment], runs: Sequence[Run],
+             errors: Mapping[str, StoreErrors], watermark_ms: int | None) -> None:
+        """Insert or replace these runs and move the watermark, all in one transaction."""
+
+
+class BenchmarkHistory(Protocol):
+    def append(self, report: BenchmarkReport) -> None:
+        """Keep this leaderboard so how it changed over time is one query away."""
+
+
+class ResultsWriter(Protocol):
+    def write(self, report: BenchmarkReport, directory: str) -> list[str]:
+        """Write every results file atomically into `directory`; the paths written."""

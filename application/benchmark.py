@@ -1,0 +1,119 @@
+"""BenchmarkRuns: which model is best, on which data, by how much, and is the gap real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from application.ports import BenchmarkHistory, ResultsWriter, RunSource, StoreErrors
+from domain.errors import InvalidValueError, UnknownExperimentError
+from domain.leaderboard import Aggregate, Leaderboard, ResultRow, RunFilter, build_leaderboard, check_rank_metric, select
+from domain.runs import Experiment, Run
+from domain.significance import PairedTest, wilcoxon
+
+DEFAULT_EXPERIMENT_NAME = "Default"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BenchmarkRequest:
+    experiments: tuple[str, ...] = ()  # names; empty means every experiment with runs
+    run_filter: RunFilter = field(default_factory=RunFilter)
+    rank_by: str = "mape"
+    aggregate: Aggregate = Aggregate.BEST
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rank_by", check_rank_metric(self.rank_by))
+        object.__setattr__(self, "aggregate", Aggregate(self.aggregate))
+
+    def filters(self) -> dict:
+        return {
+            "experiments": list(self.experiments),
+            "dataset": self.run_filter.dataset,
+            "models": list(self.run_filter.models),
+            "include_unfinished": self.run_filter.include_unfinished,
+            "rank_by": self.rank_by,
+            "aggregate": self.aggregate.value,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BenchmarkReport:
+    generated_at: datetime
+    source: str
+    request: BenchmarkRequest
+    experiments: tuple[Experiment, ...]
+    runs: tuple[Run, ...]
+    leaderboard: Leaderboard
+    significance: PairedTest | None = None
+    significance_note: str = ""
+    # Per-store errors of each row's representative run, so a report can be re-read offline.
+    store_errors: Mapping[str, StoreErrors] = field(default_factory=dict)
+
+
+def _experiments(source: RunSource, names: tuple[str, ...]) -> list[Experiment]:
+    known = source.experiments()
+    if not names:
+        return known
+    by_name = {e.name.lower(): e for e in known}
+    unknown = [n for n in names if n.lower() not in by_name]
+    if unknown:
+        raise UnknownExperimentError(
+            f"unknown experiment(s) {', '.join(unknown)}; {source.describe()} has "
+            + (", ".join(sorted(e.name for e in known)) or "no experiments")
+        )
+    return [by_name[n.lower()] for n in dict.fromkeys(names)]
+
+
+def _paired_test(rows: tuple[ResultRow, ResultRow], metric: str, errors: Mapping[str, StoreErrors]) -> tuple[PairedTest | None, str]:
+    best, second = rows
+    a, b = errors.get(best.run_id), errors.get(second.run_id)
+    if a and b:
+        stores = sorted(s for s in set(a) & set(b) if metric in a[s] and metric in b[s])
+        if len(stores) >= 2:
+            return wilcoxon([a[s][metric] for s in stores], [b[s][metric] for s in stores], metric=metric, paired_by="store"), ""
+    folds = min(len(best.folds), len(second.folds))
+    if folds >= 2:
+        try:
+            return wilcoxon(best.folds[:folds], second.folds[:folds], metric=metric, paired_by="fold"), ""
+        except InvalidValueError as exc:
+            return None, str(exc)
+    return None, "no per-store or per-fold errors recorded for the top two runs"
+
+
+class BenchmarkRuns:
+    """Rules: with no experiment named, every experiment takes part except an empty `Default`;
+    an unknown experiment name is an error that lists the known ones; filters apply in order
+    (status, dataset, models) and an empty result names the filter that emptied it; the gap
+    between the top two rows of the leading dataset is tested on paired per-store errors when
+    both runs recorded them, else on their backtest folds.
+    """
+
+    def __init__(self, source: RunSource, writer: ResultsWriter, history: BenchmarkHistory,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self._source, self._writer, self._history, self._clock = source, writer, history, clock
+
+    def __call__(self, request: BenchmarkRequest, output_dir: str) -> tuple[BenchmarkReport, list[str]]:
+        experiments = _experiments(self._source, request.experiments)
+        ids = [e.experiment_id for e in experiments]
+        fetched = [run.summary() for run in self._source.runs(ids, request.run_filter.include_unfinished, summary=True)]
+        named = {e.experiment_id: e.name for e in experiments}
+        if not request.experiments:  # an untouched Default experiment is not worth a mention
+            used = {run.experiment_id for run in fetched}
+            experiments = [e for e in experiments if e.name != DEFAULT_EXPERIMENT_NAME or e.experiment_id in used]
+        where = ", ".join(named[i] for i in ids if i in {e.experiment_id for e in experiments}) or "the source"
+        runs = select(fetched, request.run_filter, f"experiment(s) {where}")
+        leaderboard = build_leaderboard(runs, request.rank_by, request.aggregate)
+        errors = self._source.store_errors([row.run_id for row in leaderboard.results])
+        test, note = None, "fewer than two models to compare"
+        top = leaderboard.top_two()
+        if top:
+            test, note = _paired_test(top, request.rank_by, errors)
+        report = BenchmarkReport(
+            generated_at=self._clock(), source=self._source.describe(), request=request,
+            experiments=tuple(experiments), runs=tuple(runs), leaderboard=leaderboard,
+            significance=test, significance_note=note, store_errors=errors,
+        )
+        written = self._writer.write(report, output_dir)
+        self._history.append(report)
+        return report, written
