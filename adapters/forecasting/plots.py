@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def _png(figure) -> bytes:
+def to_png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
@@ -34,7 +34,7 @@ def forecast_vs_actual(weeks, history, actual, predicted, lower, upper, stores, 
         axis.set_ylabel(f"store {stores[column]}")
     axes[0, 0].set_title(title)
     axes[0, 0].legend(loc="upper left", fontsize="small")
-    return _png(figure)
+    return to_png(figure)
 
 
 def feature_importance(names: tuple[str, ...], importance: np.ndarray, title: str) -> bytes:
@@ -42,4 +42,4 @@ def feature_importance(names: tuple[str, ...], importance: np.ndarray, title: st
     figure, axis = plt.subplots(figsize=(7, 0.35 * len(names) + 1))
     axis.barh(np.array(names)[order], importance[order], color="tab:blue")
     axis.set_title(title)
-    return _png(figure)
+    return to_png(figure)

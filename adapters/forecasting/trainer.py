@@ -26,9 +26,12 @@ from adapters.forecasting.table import Panel, SalesTable
 from application.ports import TrainedModel
 from domain.errors import TrainingError
 from domain.metrics import ERROR_METRICS
+from domain.runs import STORE_ERRORS_TAG
 from domain.training import MODEL_TYPES, EvaluationProtocol
 
 CALIBRATION_CONFIDENCE = 0.9
+# Columns: window (fold<k> or test), store_id, then one column per metric.
+STORE_ERRORS_ARTIFACT = "per_store_errors.csv"
 PLOTTED_STORES = 4
 _LIBRARIES = {"lightgbm": "lightgbm", "xgboost": "xgboost", "catboost": "catboost", "randomforest": "scikit-learn"}
 
@@ -136,7 +139,7 @@ class ForecastingModelTrainer:
             requirements=requirements,
         )
         artifacts = {
-            "per_store_errors.csv": pd.concat(per_store, ignore_index=True).to_csv(index=False).encode(),
+            STORE_ERRORS_ARTIFACT: pd.concat(per_store, ignore_index=True).to_csv(index=False).encode(),
             "forecast_vs_actual.png": self._forecast_plot(model_key, panel, test, lower, upper, horizon),
         }
         importance = test_model.feature_importance()
@@ -159,7 +162,8 @@ class ForecastingModelTrainer:
             "features": ",".join(FEATURES),
             "seed": str(SEED),
         }
-        return TrainedModel(model_key=model_key, params=params, metrics=metrics, artifacts=artifacts, servable=servable)
+        return TrainedModel(model_key=model_key, params=params, metrics=metrics, artifacts=artifacts, servable=servable,
+                            tags={STORE_ERRORS_TAG: STORE_ERRORS_ARTIFACT})
 
     @staticmethod
     def _score(panel, window, horizon, label, per_store, lower=None, upper=None) -> dict[str, float]:

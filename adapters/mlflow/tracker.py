@@ -56,6 +56,7 @@ class MlflowTrackedRun:
         servable: PortfolioForecaster = trained.servable
         with tracking_errors(self._uri, "logging the run"), tempfile.TemporaryDirectory() as folder:
             mlflow.log_params(dict(trained.params))
+            mlflow.set_tags(dict(trained.tags))
             mlflow.log_metrics(dict(trained.metrics))
             for name, content in trained.artifacts.items():
                 (Path(folder) / name).write_bytes(content)

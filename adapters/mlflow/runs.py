@@ -1,0 +1,115 @@
+"""MlflowRunRepository: the run source (and sync feed) over the MLflow tracking API.
+
+It goes through the MLflow client, never the store's files, so a local SQLite store and a
+remote `mlflow server` behave the same.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mlflow import MlflowClient
+from mlflow.entities import ViewType
+
+from adapters.mlflow.errors import tracking_errors
+from application.ports import StoreErrors
+from domain.runs import STORE_ERRORS_TAG, Experiment, Run
+
+PAGE = 50_000  # the largest page MLflow stores accept
+# Overlap of successive syncs: a run committed while the last sync was reading, with a start
+# time just under the watermark, is still picked up; the few runs in the overlap are re-read.
+SYNC_OVERLAP_MS = 2_000
+
+
+def _time(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def to_run(found) -> Run:
+    info, data = found.info, found.data
+    return Run(
+        run_id=info.run_id, experiment_id=info.experiment_id, name=info.run_name or "",
+        status=info.status, start_time=_time(info.start_time), end_time=_time(info.end_time),
+        metrics=data.metrics, params=data.params,
+        tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
+    )
+
+
+class MlflowRunRepository:
+    def __init__(self, tracking_uri: str) -> None:
+        self._uri = tracking_uri
+        self._client = MlflowClient(tracking_uri, tracking_uri)
+
+    def describe(self) -> str:
+        return f"mlflow {self._uri}"
+
+    def experiments(self) -> list[Experiment]:
+        with tracking_errors(self._uri, "listing experiments"):
+            found = self._client.search_experiments(view_type=ViewType.ACTIVE_ONLY, max_results=PAGE)
+        return [Experiment(experiment_id=e.experiment_id, name=e.name) for e in found]
+
+    def _search(self, experiment_ids: Sequence[str], filter_string: str) -> Iterator[Run]:
+        token = None
+        while True:
+            with tracking_errors(self._uri, "searching runs"):
+                page = self._client.search_runs(
+                    list(experiment_ids), filter_string=filter_string, run_view_type=ViewType.ACTIVE_ONLY,
+                    max_results=PAGE, page_token=token,
+                )
+            yield from (to_run(found) for found in page)
+            token = page.token
+            if not token:
+                return
+
+    def runs(self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False) -> Iterator[Run]:
+        if not experiment_ids:
+            return iter(())
+        return self._search(experiment_ids, "" if include_unfinished else "attributes.status = 'FINISHED'")
+
+    def changed_since(self, watermark_ms: int | None, also: Sequence[str]) -> Iterator[Run]:
+        ids = [e.experiment_id for e in self.experiments()]
+        if not ids:
+            return
+        if watermark_ms is None:
+            yield from self._search(ids, "")
+            return
+        since = watermark_ms - SYNC_OVERLAP_MS
+        seen: set[str] = set()
+        for query in (f"attributes.start_time > {since}", f"attributes.end_time > {since}"):
+            for run in self._search(ids, query):
+                if run.run_id not in seen:
+                    seen.add(run.run_id)
+                    yield run
+        pending = [run_id for run_id in also if run_id not in seen]
+        for start in range(0, len(pending), 500):
+            quoted = ", ".join(f"'{run_id}'" for run_id in pending[start : start + 500])
+            yield from self._search(ids, f"attributes.run_id IN ({quoted})")
+
+    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
+        found = {}
+        for run_id in run_ids:
+            with tracking_errors(self._uri, f"reading run {run_id}"):
+                path = self._client.get_run(run_id).data.tags.get(STORE_ERRORS_TAG)
+                if not path:
+                    continue
+                with tempfile.TemporaryDirectory() as folder:
+                    text = Path(self._client.download_artifacts(run_id, path, folder)).read_text()
+            found[run_id] = parse_store_errors(text)
+        return found
+
+
+def parse_store_errors(text: str) -> StoreErrors:
+    """The test-window rows of a per-store error table, as store -> metric -> value."""
+    errors: dict[int, dict[str, float]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        if row.get("window", "test") != "test":
+            continue
+        store = int(float(row.pop("store_id")))
+        row.pop("window", None)
+        errors[store] = {k: float(v) for k, v in row.items() if v not in ("", None)}
+    return errors
