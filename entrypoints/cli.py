@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
+from application.benchmark import BenchmarkRequest
 from application.train import TrainingReport, TrainRequest
-from domain.errors import DataError, DomainError, InvalidValueError, TrackingUnavailableError
+from domain.errors import DataError, DomainError, InvalidValueError, NotFoundError, SourceUnavailableError
 from domain.forecasts import DEFAULT_HORIZON, MAX_HORIZON
+from domain.leaderboard import RANKABLE_METRICS, Aggregate, EmptySelection, RunFilter
 from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, EvaluationProtocol, parse_model_keys
-from entrypoints.config import DEFAULT_TRACKING_URI, Settings, quiet_libraries
+from entrypoints.config import DEFAULT_OUTPUT_DIR, DEFAULT_TRACKING_URI, DEFAULT_WAREHOUSE, SOURCES, Settings, quiet_libraries
 
-# Exit codes: 0 done; 1 the work ran but part of it failed; 2 bad input or tracking store unreachable.
+# Exit codes: 0 done; 1 the work ran but found nothing or part of it failed; 2 bad input, or a
+# source (tracking store, warehouse, results file) that cannot be read.
 EXIT_PARTIAL, EXIT_INPUT = 1, 2
 
 
@@ -48,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--tracking-uri",
         help=f"MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else {DEFAULT_TRACKING_URI} in the working directory)",
     )
+    parser.add_argument("--warehouse", metavar="PATH",
+                        help=f"DuckDB run warehouse (default: $ML_PORTFOLIO_WAREHOUSE, else {DEFAULT_WAREHOUSE})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
@@ -73,6 +79,42 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-register", dest="register", action="store_false",
                        help="log the runs but do not register model versions")
     train.set_defaults(handler=_train)
+
+    bench = commands.add_parser(
+        "benchmark",
+        help="rank runs straight from MLflow (or the warehouse, or a results file) and write reports",
+        description=(
+            "Collapse the runs of each model on each dataset into one row, rank them, test whether the gap "
+            "between the top two is real, print the tables and write mlflow_benchmark_results.json/.csv, "
+            "mlflow_benchmark_mape.png, mlflow_benchmark_rmse.png, mlflow_benchmark_accuracy_vs_time.png and "
+            "mlflow_benchmark_report.txt into the output directory. Exit 1 when the filters leave no runs."
+        ),
+    )
+    bench.add_argument("--experiment-name", action="append", default=[], metavar="NAME",
+                       help="experiment to read (repeatable; default: every experiment except an empty Default)")
+    bench.add_argument("--dataset", metavar="NAME", help="only runs on this dataset (case-insensitive)")
+    bench.add_argument("--models", metavar="A,B,C", type=lambda t: tuple(m.strip() for m in t.split(",") if m.strip()),
+                       default=(), help="only these models (case-insensitive model names)")
+    bench.add_argument("--source", choices=SOURCES,
+                       help="where runs are read: mlflow (live), duckdb (warehouse filled by `sync`) or json "
+                            "(a results file of an earlier benchmark); default $ML_PORTFOLIO_SOURCE, else mlflow")
+    bench.add_argument("--results-json", metavar="PATH",
+                       help="results file read by --source json (default: OUTPUT_DIR/mlflow_benchmark_results.json)")
+    bench.add_argument("--rank-by", choices=RANKABLE_METRICS, default="mape", help="ranking metric (default: mape)")
+    bench.add_argument("--aggregate", choices=[a.value for a in Aggregate], default="best",
+                       help="how runs of one model on one dataset collapse: best run, latest run, or mean with std (default: best)")
+    bench.add_argument("--include-unfinished", action="store_true", help="count runs that are not FINISHED too")
+    bench.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR, metavar="DIR", help=f"where files go (default: {DEFAULT_OUTPUT_DIR})")
+    bench.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                       help="what is printed: tables (default), the results JSON without its runs, or the results CSV")
+    bench.set_defaults(handler=_benchmark)
+
+    sync = commands.add_parser(
+        "sync",
+        help="copy new and changed runs from the tracking store into the DuckDB warehouse",
+        description="Incremental: the first sync reads every run, later ones only runs started or ended since the last.",
+    )
+    sync.set_defaults(handler=_sync)
     return parser
 
 
@@ -81,21 +123,21 @@ def _progress(message: str) -> None:
 
 
 def _leaderboard(report: TrainingReport) -> str:
+    from adapters.filesystem.text_tables import format_table, number
+
     columns = ("mape", "rmse", "mae", "mase", "coverage", "interval_width")
     trained = sorted((o for o in report.outcomes if not o.error), key=lambda o: o.metrics["test_mape"])
     header = ["rank", "model", *(f"test_{c}" for c in columns), "training_time", "version"]
     rows = [
-        [str(rank), o.model, *(f"{o.metrics[f'test_{c}']:,.4g}" if c in ("mape", "mase", "coverage") else f"{o.metrics[f'test_{c}']:,.0f}" for c in columns),
-         f"{o.metrics['training_time']:.1f}s", str(o.version.version) if o.version else "-"]
+        [str(rank), o.model, *(number(o.metrics[f"test_{c}"], c) for c in columns),
+         number(o.metrics["training_time"], "training_time"), str(o.version.version) if o.version else "-"]
         for rank, o in enumerate(trained, start=1)
     ]
     rows += [["-", o.model, *("FAILED" if i == 0 else "" for i in range(len(columns))), "", ""] for o in report.failed]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.rjust(w) if i != 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))) for row in [header, *rows]]
     info = report.dataset
     title = (f"Leaderboard: experiment {report.experiment}, dataset {info.name} ({info.stores} stores x {info.weeks} weeks, "
              f"{info.first_week}..{info.last_week}); mape in %, coverage of the 90% interval")
-    return "\n".join([title, *lines])
+    return "\n".join([title, format_table(header, rows, "rl" + "r" * (len(header) - 2))])
 
 
 def _train(args: argparse.Namespace, container) -> int:
@@ -110,15 +152,52 @@ def _train(args: argparse.Namespace, container) -> int:
     return EXIT_PARTIAL if report.failed else 0
 
 
+def _benchmark(args: argparse.Namespace, container) -> int:
+    from adapters.filesystem.results_json import report_to_json
+    from adapters.filesystem.results_writer import results_csv
+    from adapters.filesystem.text_tables import rankings_table, results_table, significance_line
+
+    request = BenchmarkRequest(
+        experiments=tuple(args.experiment_name),
+        run_filter=RunFilter(dataset=args.dataset, models=args.models, include_unfinished=args.include_unfinished),
+        rank_by=args.rank_by, aggregate=Aggregate(args.aggregate),
+    )
+    report, written = container.benchmark_runs()(request, args.output_dir)
+    if args.format == "json":
+        summary = {k: v for k, v in report_to_json(report).items() if k not in ("runs", "store_errors")}
+        print(json.dumps(summary, indent=1))
+    elif args.format == "csv":
+        print(results_csv(report_to_json(report)["results"]), end="")
+    else:
+        print(f"{len(report.runs)} runs from {report.source}\n")
+        print(results_table(report), rankings_table(report), significance_line(report), sep="\n\n")
+    print(f"wrote {len(written)} files to {args.output_dir}", file=sys.stderr)
+    return 0
+
+
+def _sync(args: argparse.Namespace, container) -> int:
+    report = container.sync_warehouse()(progress=_progress)
+    kind = "full sync" if report.full else "incremental sync"
+    print(f"{kind} from {report.origin}: {report.fetched} run(s) fetched into {container.config.warehouse()}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_libraries()
     from entrypoints.container import create_container  # heavy imports only once the flags are valid
 
-    container = create_container(Settings.from_env(args.tracking_uri))
+    settings = Settings.from_env(
+        args.tracking_uri, args.warehouse, getattr(args, "source", None),
+        getattr(args, "results_json", None) or (f"{args.output_dir}/mlflow_benchmark_results.json" if hasattr(args, "output_dir") else None),
+    )
+    container = create_container(settings)
     try:
         return args.handler(args, container)
-    except (DataError, InvalidValueError, TrackingUnavailableError) as exc:
+    except (EmptySelection, NotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    except (DataError, InvalidValueError, SourceUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except DomainError as exc:

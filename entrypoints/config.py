@@ -6,17 +6,30 @@ import logging
 import os
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+DEFAULT_WAREHOUSE = "results/warehouse.duckdb"
+DEFAULT_OUTPUT_DIR = "results/benchmarks"
+SOURCES = ("mlflow", "duckdb", "json")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     tracking_uri: str
+    warehouse: str = DEFAULT_WAREHOUSE
+    source: str = "mlflow"
+    results_json: str = str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json")
 
     @classmethod
-    def from_env(cls, tracking_uri: str | None = None) -> Settings:
-        return cls(tracking_uri=tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI)
+    def from_env(cls, tracking_uri: str | None = None, warehouse: str | None = None, source: str | None = None,
+                 results_json: str | None = None) -> Settings:
+        return cls(
+            tracking_uri=tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
+            warehouse=warehouse or os.environ.get("ML_PORTFOLIO_WAREHOUSE") or DEFAULT_WAREHOUSE,
+            source=source or os.environ.get("ML_PORTFOLIO_SOURCE") or "mlflow",
+            results_json=results_json or str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json"),
+        )
 
 
 def quiet_libraries() -> None:
@@ -27,6 +40,7 @@ def quiet_libraries() -> None:
     # Read by MLflow when it is imported: its INFO/WARNING chatter (input-example validation,
     # the generic cloudpickle caution) is not for our users; failures reach them as errors.
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     logging.getLogger("urllib3").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning, module="mlflow")
     warnings.filterwarnings("ignore", category=UserWarning, module="mlflow")

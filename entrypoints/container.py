@@ -1,27 +1,57 @@
-"""The one composition root: every adapter and use case is wired here."""
+"""The one composition root: every adapter and use case is wired here.
+
+Adapters are named by import path and imported when first built, so a command pays only for
+the libraries it uses (`benchmark --source duckdb` never imports MLflow or the model libraries).
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+
 from dependency_injector import containers, providers
 
-from adapters.filesystem.sales_csv import CsvSalesSource
-from adapters.forecasting.trainer import ForecastingModelTrainer
-from adapters.mlflow.tracker import MlflowExperimentTracker
+from application.benchmark import BenchmarkRuns
+from application.sync import SyncWarehouse
 from application.train import TrainModels
 from entrypoints.config import Settings
+
+
+def adapter(path: str) -> Callable:
+    """A factory for the class at `package.module.Class`, imported on first call."""
+    module, _, name = path.rpartition(".")
+
+    def build(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    build.__qualname__ = build.__name__ = name
+    return build
 
 
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration()
 
-    sales_source = providers.Singleton(CsvSalesSource)
-    trainer = providers.Singleton(ForecastingModelTrainer)
-    tracker = providers.Singleton(MlflowExperimentTracker, tracking_uri=config.tracking_uri)
+    sales_source = providers.Singleton(adapter("adapters.filesystem.sales_csv.CsvSalesSource"))
+    trainer = providers.Singleton(adapter("adapters.forecasting.trainer.ForecastingModelTrainer"))
+    tracker = providers.Singleton(adapter("adapters.mlflow.tracker.MlflowExperimentTracker"), tracking_uri=config.tracking_uri)
+
+    mlflow_runs = providers.Singleton(adapter("adapters.mlflow.runs.MlflowRunRepository"), tracking_uri=config.tracking_uri)
+    warehouse = providers.Singleton(adapter("adapters.duckdb.warehouse.DuckDbRunRepository"), path=config.warehouse)
+    # The same file as `warehouse`, as its own provider so the history can be replaced alone.
+    warehouse_history = providers.Singleton(adapter("adapters.duckdb.warehouse.DuckDbRunRepository"), path=config.warehouse)
+    json_runs = providers.Singleton(adapter("adapters.filesystem.results_json.JsonRunRepository"), path=config.results_json)
+    run_source = providers.Selector(config.source, mlflow=mlflow_runs, duckdb=warehouse, json=json_runs)
+    results_writer = providers.Singleton(adapter("adapters.filesystem.results_writer.FilesystemResultsWriter"))
 
     train_models = providers.Factory(TrainModels, sales=sales_source, trainer=trainer, tracker=tracker)
+    benchmark_runs = providers.Factory(BenchmarkRuns, source=run_source, writer=results_writer, history=warehouse_history)
+    sync_warehouse = providers.Factory(SyncWarehouse, feed=mlflow_runs, warehouse=warehouse)
 
 
 def create_container(settings: Settings) -> Container:
     container = Container()
-    container.config.from_dict({"tracking_uri": settings.tracking_uri})
+    container.config.from_dict(
+        {"tracking_uri": settings.tracking_uri, "warehouse": settings.warehouse, "source": settings.source,
+         "results_json": settings.results_json}
+    )
     return container
