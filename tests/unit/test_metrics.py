@@ -25,6 +25,7 @@ def test_zero_is_a_value_not_a_missing_one():
 def test_nan_is_missing_and_canonical_key_wins():
     assert metric_value({"mape": math.nan}, "mape") is None
     assert metric_value({"MAPEMetric": 9.0, "test_mape": 3.0}, "mape") == 3.0
+    assert metric_value({"test_mape": math.nan, "MAPEMetric": 9.0}, "mape") == 9.0
 
 
 def test_splits_are_kept_apart():

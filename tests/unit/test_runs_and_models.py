@@ -64,3 +64,13 @@ def test_confidence_bounds():
     for bad in (0, 1, 1.5, -0.1):
         with pytest.raises(InvalidValueError):
             check_confidence(bad)
+
+
+def test_summary_is_what_a_leaderboard_needs_and_is_stable():
+    run = Run(run_id="r", experiment_id="1", name="xgb-1", params={"model": "xgb", "dataset": "walmart", "depth": "6"},
+              metrics={"MAPEMetric": 3.0, "fold1_rmse": 7.0, "accuracy": 0.5}, tags={"per_store_errors": "e.csv", "team": "a"})
+    summary = run.summary()
+    assert summary.metrics == {"test_mape": 3.0, "fold1_rmse": 7.0}
+    assert summary.tags == {"model_name": "xgb", "dataset": "walmart", "per_store_errors": "e.csv"}
+    assert summary.params == {} and summary.summary() == summary
+    assert (summary.model_name, summary.dataset_name, summary.metric("mape")) == (run.model_name, run.dataset_name, 3.0)

@@ -1,0 +1,149 @@
+"""`ml-portfolio benchmark` and `sync` as users meet them, on the portfolio trained on Walmart."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import socket
+from pathlib import Path
+
+import pytest
+from scipy.stats import wilcoxon
+
+from adapters.mlflow.runs import parse_store_errors
+from tests.conftest import run_cli
+
+FILES = ("mlflow_benchmark_results.json", "mlflow_benchmark_results.csv", "mlflow_benchmark_mape.png",
+         "mlflow_benchmark_rmse.png", "mlflow_benchmark_accuracy_vs_time.png", "mlflow_benchmark_report.txt")
+
+
+@pytest.fixture(scope="module")
+def benchmarked(walmart_store):
+    store, _ = walmart_store
+    result = run_cli(["benchmark"], store)
+    assert result.returncode == 0, result.stderr
+    return store, result, json.loads((store.folder / "results/benchmarks/mlflow_benchmark_results.json").read_text())
+
+
+def test_default_benchmark_prints_both_tables_and_writes_every_file(benchmarked):
+    store, result, _ = benchmarked
+    assert re.search(r"^model_name +dataset_name +mape +rmse +mae +training_time +runs$", result.stdout, re.M)
+    assert re.search(r"^rank +model_name +mape$", result.stdout, re.M)
+    for name in FILES:
+        path = store.folder / "results/benchmarks" / name
+        assert path.is_file() and path.stat().st_size > 0, name
+        if name.endswith(".png"):
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list((store.folder / "results/benchmarks").glob(".*.tmp"))
+
+
+def test_results_json_follows_the_schema_and_matches_mlflow(benchmarked):
+    store, _, data = benchmarked
+    assert (data["schema"], data["schema_version"]) == ("ml-portfolio/benchmark-results", 1)
+    assert data["filters"] == {"experiments": [], "dataset": None, "models": [], "include_unfinished": False,
+                               "rank_by": "mape", "aggregate": "best"}
+    assert [e["name"] for e in data["experiments"]] == ["walmart_sales_forecasting"]  # the empty Default is left out
+    client = store.client()
+    runs = {r.data.tags["model_type"]: r for r in client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])}
+    expected = sorted(runs, key=lambda m: runs[m].data.metrics["test_mape"])
+    assert [r["model_name"] for r in data["rankings"]] == expected
+    assert [r["value"] for r in data["rankings"]] == [runs[m].data.metrics["test_mape"] for m in expected]
+    best = data["results"][0]
+    assert best["run_id"] == runs[expected[0]].info.run_id and best["dataset_name"] == "walmart"
+
+
+def test_the_gap_is_tested_on_per_store_errors(benchmarked, tmp_path):
+    store, result, data = benchmarked
+    test = data["significance"]
+    assert (test["paired_by"], test["pairs"], test["metric"]) == ("store", 45, "mape")
+    first, second = (data["results"][0]["run_id"], data["results"][1]["run_id"])
+    client = store.client()
+    a, b = (parse_store_errors(Path(client.download_artifacts(run, "per_store_errors.csv", str(tmp_path / run))).read_text())
+            for run in (first, second))
+    expected = wilcoxon([a[s]["mape"] for s in sorted(a)], [b[s]["mape"] for s in sorted(b)])
+    assert test["p_value"] == pytest.approx(expected.pvalue)
+    assert f"over 45 paired stores, p = {test['p_value']:.3g}" in result.stdout
+
+
+def test_csv_and_report(benchmarked):
+    store, _, data = benchmarked
+    with (store.folder / "results/benchmarks/mlflow_benchmark_results.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["model_name"] for r in rows] == [r["model_name"] for r in data["results"]]
+    assert float(rows[0]["mape"]) == data["results"][0]["mape"]
+    report = (store.folder / "results/benchmarks/mlflow_benchmark_report.txt").read_text()
+    assert "totals: 5 runs, 5 models, 1 datasets" in report
+    best = data["results"][0]
+    assert f"mape          {best['model_name']} on walmart" in report
+
+
+def test_sync_then_duckdb_gives_the_same_ranking_and_keeps_history(benchmarked, tmp_path):
+    store, _, data = benchmarked
+    synced = run_cli(["--warehouse", str(tmp_path / "w.duckdb"), "sync"], store)
+    assert synced.returncode == 0 and "full sync" in synced.stdout and "5 run(s) fetched" in synced.stdout
+    again = run_cli(["--warehouse", str(tmp_path / "w.duckdb"), "benchmark", "--source", "duckdb", "--format", "json",
+                     "--output-dir", str(tmp_path / "out")], store)
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["rankings"] == data["rankings"] and "runs" not in summary
+    assert summary["significance"]["paired_by"] == "store"  # per-store errors were synced too
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as connection:
+        history = connection.execute("SELECT source, rank, model_name FROM benchmark_history ORDER BY rank").fetchall()
+    assert [row[2] for row in history] == [r["model_name"] for r in data["rankings"]]
+
+
+def test_format_csv_prints_the_table(benchmarked, tmp_path):
+    store, _, data = benchmarked
+    result = run_cli(["benchmark", "--format", "csv", "--output-dir", str(tmp_path)], store)
+    assert result.stdout.splitlines()[0].startswith("model_name,dataset_name,runs,run_id,mape")
+    assert len(result.stdout.splitlines()) == 1 + len(data["results"])
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["benchmark", "--rank-by", "r2"], 2, "invalid choice: 'r2'"),
+        (["--warehouse", "none.duckdb", "benchmark", "--source", "duckdb"], 2, "no warehouse at none.duckdb; `ml-portfolio sync` creates it"),
+        (["benchmark", "--source", "json", "--results-json", "nothing.json"], 2, "no benchmark results at nothing.json"),
+        (["benchmark", "--experiment-name", "sales"], 1, "unknown experiment(s) sales; mlflow sqlite:"),
+        (["benchmark", "--models", "prophet"], 1, "--models prophet matched none of the 5 run(s)"),
+    ],
+)
+def test_bad_input(walmart_store, tmp_path, args, code, message):
+    store, _ = walmart_store
+    result = run_cli(args, store)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_warehouse_holding_only_history_asks_for_a_sync(walmart_store, tmp_path):
+    store, _ = walmart_store
+    warehouse = ["--warehouse", str(tmp_path / "h.duckdb")]
+    assert run_cli([*warehouse, "benchmark", "--output-dir", str(tmp_path)], store).returncode == 0
+    result = run_cli([*warehouse, "benchmark", "--source", "duckdb", "--output-dir", str(tmp_path)], store)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: the warehouse {tmp_path / 'h.duckdb'} was never synced; `ml-portfolio sync` fills it"
+
+
+def test_corrupt_json_and_warehouse_exit_2(walmart_store, tmp_path):
+    store, _ = walmart_store
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "bad.duckdb").write_bytes(b"not a database" * 100)
+    for args in (["benchmark", "--source", "json", "--results-json", str(tmp_path / "bad.json")],
+                 ["--warehouse", str(tmp_path / "bad.duckdb"), "benchmark", "--source", "duckdb"]):
+        result = run_cli(args, store)
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_unreachable_tracking_server_exits_2(store):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for command in (["benchmark"], ["sync"]):
+        result = run_cli(["--tracking-uri", f"http://127.0.0.1:{port}", *command], store, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith(f"error: MLflow at http://127.0.0.1:{port} failed")
+        assert "Traceback" not in result.stderr

@@ -1,0 +1,94 @@
+"""Runs described once, then logged into any store: MLflow (through the real client) or domain objects.
+
+Also used by benchmarks/benchmark_query.py to build large tracking stores.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from domain.runs import STORE_ERRORS_TAG, Experiment, Run
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    name: str
+    experiment: str
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    status: str = "FINISHED"
+    minute: int = 0  # start time: T0 plus this many minutes; ends 3 minutes later if finished
+    store_errors: Mapping[int, Mapping[str, float]] | None = None
+
+    @property
+    def start(self) -> datetime:
+        return T0 + timedelta(minutes=self.minute)
+
+    @property
+    def end(self) -> datetime | None:
+        return None if self.status in ("RUNNING", "SCHEDULED") else self.start + timedelta(minutes=3)
+
+    def all_tags(self) -> dict[str, str]:
+        return {**self.tags, **({STORE_ERRORS_TAG: "per_store_errors.csv"} if self.store_errors else {})}
+
+
+def store_errors_csv(errors: Mapping[int, Mapping[str, float]]) -> str:
+    metrics = sorted({m for values in errors.values() for m in values})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["window", "store_id", *metrics])
+    for store, values in sorted(errors.items()):
+        writer.writerow(["test", store, *(values[m] for m in metrics)])
+    return buffer.getvalue()
+
+
+def ms(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def log_to_mlflow(client, specs: Iterable[RunSpec]) -> dict[str, str]:
+    """Log the runs through MlflowClient, as any training script would; run name -> run id."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    experiment_ids: dict[str, str] = {}
+    ids = {}
+    for spec in specs:
+        if spec.experiment not in experiment_ids:
+            found = client.get_experiment_by_name(spec.experiment)
+            experiment_ids[spec.experiment] = found.experiment_id if found else client.create_experiment(spec.experiment)
+        run = client.create_run(experiment_ids[spec.experiment], start_time=ms(spec.start), run_name=spec.name)
+        run_id = run.info.run_id
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, v, ms(spec.start), 0) for k, v in spec.metrics.items()],
+            params=[Param(k, v) for k, v in spec.params.items()],
+            tags=[RunTag(k, v) for k, v in spec.all_tags().items()],
+        )
+        if spec.store_errors:
+            client.log_text(run_id, store_errors_csv(spec.store_errors), "per_store_errors.csv")
+        if spec.end is not None:
+            client.set_terminated(run_id, spec.status, end_time=ms(spec.end))
+        ids[spec.name] = run_id
+    return ids
+
+
+def domain_objects(specs: Iterable[RunSpec]) -> tuple[list[Experiment], list[Run], dict]:
+    """The same runs as domain objects; run ids are the run names."""
+    specs = list(specs)
+    names = list(dict.fromkeys(s.experiment for s in specs))
+    experiments = [Experiment(experiment_id=str(i + 1), name=n) for i, n in enumerate(names)]
+    ids = {e.name: e.experiment_id for e in experiments}
+    runs = [
+        Run(run_id=s.name, experiment_id=ids[s.experiment], name=s.name, status=s.status, start_time=s.start,
+            end_time=s.end, metrics=s.metrics, params=s.params, tags=s.all_tags())
+        for s in specs
+    ]
+    errors = {s.name: {k: dict(v) for k, v in s.store_errors.items()} for s in specs if s.store_errors}
+    return experiments, runs, errors
