@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from application.ports import BenchmarkHistory, ResultsWriter, RunSource, StoreErrors
+from application.ports import BenchmarkHistory, Progress, ResultsWriter, RunSource, StoreErrors
 from domain.errors import InvalidValueError, UnknownExperimentError
 from domain.leaderboard import Aggregate, Leaderboard, ResultRow, RunFilter, build_leaderboard, check_rank_metric, select
-from domain.runs import Experiment, Run
+from domain.runs import STORE_ERRORS_TAG, Experiment, Run
 from domain.significance import PairedTest, wilcoxon
 
 DEFAULT_EXPERIMENT_NAME = "Default"
@@ -93,9 +93,11 @@ class BenchmarkRuns:
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self._source, self._writer, self._history, self._clock = source, writer, history, clock
 
-    def __call__(self, request: BenchmarkRequest, output_dir: str) -> tuple[BenchmarkReport, list[str]]:
+    def __call__(self, request: BenchmarkRequest, output_dir: str,
+                 progress: Progress = lambda message: None) -> tuple[BenchmarkReport, list[str]]:
         experiments = _experiments(self._source, request.experiments)
         ids = [e.experiment_id for e in experiments]
+        progress(f"reading runs of {len(ids)} experiment(s) from {self._source.describe()}")
         fetched = [run.summary() for run in self._source.runs(ids, request.run_filter.include_unfinished, summary=True)]
         named = {e.experiment_id: e.name for e in experiments}
         if not request.experiments:  # an untouched Default experiment is not worth a mention
@@ -103,8 +105,10 @@ class BenchmarkRuns:
             experiments = [e for e in experiments if e.name != DEFAULT_EXPERIMENT_NAME or e.experiment_id in used]
         where = ", ".join(named[i] for i in ids if i in {e.experiment_id for e in experiments}) or "the source"
         runs = select(fetched, request.run_filter, f"experiment(s) {where}")
+        progress(f"ranking {len(runs)} of {len(fetched)} run(s)")
         leaderboard = build_leaderboard(runs, request.rank_by, request.aggregate)
-        errors = self._source.store_errors([row.run_id for row in leaderboard.results])
+        recorded = {run.run_id for run in runs if run.tags.get(STORE_ERRORS_TAG)}
+        errors = self._source.store_errors([row.run_id for row in leaderboard.results if row.run_id in recorded])
         test, note = None, "fewer than two models to compare"
         top = leaderboard.top_two()
         if top:
@@ -114,6 +118,7 @@ class BenchmarkRuns:
             experiments=tuple(experiments), runs=tuple(runs), leaderboard=leaderboard,
             significance=test, significance_note=note, store_errors=errors,
         )
+        progress(f"writing results to {output_dir}")
         written = self._writer.write(report, output_dir)
         self._history.append(report)
         return report, written

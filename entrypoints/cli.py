@@ -162,7 +162,7 @@ def _benchmark(args: argparse.Namespace, container) -> int:
         run_filter=RunFilter(dataset=args.dataset, models=args.models, include_unfinished=args.include_unfinished),
         rank_by=args.rank_by, aggregate=Aggregate(args.aggregate),
     )
-    report, written = container.benchmark_runs()(request, args.output_dir)
+    report, written = container.benchmark_runs()(request, args.output_dir, progress=_progress)
     if args.format == "json":
         summary = {k: v for k, v in report_to_json(report).items() if k not in ("runs", "store_errors")}
         print(json.dumps(summary, indent=1))

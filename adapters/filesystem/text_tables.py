@@ -41,13 +41,18 @@ def results_table(report: BenchmarkReport) -> str:
     header = ["model_name", "dataset_name"]
     for m in metrics:
         header += [m] + ([f"{m}_std"] if mean else [])
-    header += ["training_time", "runs"]
+    folds = any(row.folds for row in board.results)
+    header += ["training_time", "runs"] + ([f"backtest_{board.rank_by}"] if folds else [])
     rows = []
     for row in board.results:
         cells = [row.model, row.dataset]
         for m in metrics:
             cells += [number(row.values.get(m), m)] + ([number(row.std.get(m), m)] if mean else [])
-        rows.append(cells + [number(row.values.get("training_time"), "training_time"), str(row.runs)])
+        cells += [number(row.values.get("training_time"), "training_time"), str(row.runs)]
+        if folds:  # the spread over the representative run's backtest folds
+            spread = f"{number(min(row.folds), board.rank_by)}..{number(max(row.folds), board.rank_by)}" if row.folds else "-"
+            cells.append(spread)
+        rows.append(cells)
     return format_table(header, rows, "ll" + "r" * (len(header) - 2))
 
 

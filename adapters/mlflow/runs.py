@@ -67,6 +67,8 @@ class MlflowRunRepository:
                 return
 
     def runs(self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False) -> Iterator[Run]:
+        # Only the status filter goes into filter_string: a run's model and dataset may come
+        # from tags, params or its name, a fallback order that one filter_string cannot express.
         if not experiment_ids:
             return iter(())
         return self._search(experiment_ids, "" if include_unfinished else "attributes.status = 'FINISHED'")

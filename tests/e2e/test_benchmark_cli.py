@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import re
-import socket
 from pathlib import Path
 
 import pytest
 from scipy.stats import wilcoxon
 
 from adapters.mlflow.runs import parse_store_errors
-from tests.conftest import run_cli
+from tests.conftest import free_port, run_cli
 
 FILES = ("mlflow_benchmark_results.json", "mlflow_benchmark_results.csv", "mlflow_benchmark_mape.png",
          "mlflow_benchmark_rmse.png", "mlflow_benchmark_accuracy_vs_time.png", "mlflow_benchmark_report.txt")
@@ -28,7 +27,7 @@ def benchmarked(walmart_store):
 
 def test_default_benchmark_prints_both_tables_and_writes_every_file(benchmarked):
     store, result, _ = benchmarked
-    assert re.search(r"^model_name +dataset_name +mape +rmse +mae +training_time +runs$", result.stdout, re.M)
+    assert re.search(r"^model_name +dataset_name +mape +rmse +mae +training_time +runs +backtest_mape$", result.stdout, re.M)
     assert re.search(r"^rank +model_name +mape$", result.stdout, re.M)
     for name in FILES:
         path = store.folder / "results/benchmarks" / name
@@ -139,9 +138,7 @@ def test_corrupt_json_and_warehouse_exit_2(walmart_store, tmp_path):
 
 
 def test_unreachable_tracking_server_exits_2(store):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nobody listens on it
     for command in (["benchmark"], ["sync"]):
         result = run_cli(["--tracking-uri", f"http://127.0.0.1:{port}", *command], store, timeout=120)
         assert result.returncode == 2, result.stderr

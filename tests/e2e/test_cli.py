@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import free_port, run_cli
 
 
 def test_help_lists_commands_and_flags(store):
@@ -42,9 +40,7 @@ def test_a_table_too_short_for_the_protocol(store, tmp_path):
 
 
 def test_unreachable_tracking_server_exits_2(store, tmp_path):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nobody listens on it
     result = run_cli(["--tracking-uri", f"http://127.0.0.1:{port}", "train", "--models", "seasonal_naive"], store, timeout=120)
     assert result.returncode == 2, result.stderr
     last = result.stderr.strip().splitlines()[-1]

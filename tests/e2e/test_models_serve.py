@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import free_port, wait_for
 
 
 def post(url: str, body: dict) -> tuple[int, dict]:
@@ -39,21 +33,11 @@ def served(walmart_store):
     process = subprocess.Popen(
         [f"{bin_dir}/mlflow", "models", "serve", "-m", "models:/lightgbm/1", "--env-manager", "local",
          "--host", "127.0.0.1", "-p", str(port)],
-        cwd=store.folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=store.folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.stderr.read()
-            try:
-                with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("mlflow models serve did not answer /ping within 120 s")
+        wait_for(f"{url}/ping", process)
         yield url
     finally:
         process.terminate()
