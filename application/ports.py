@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from domain.models import ModelVersion
+from domain.forecasts import ForecastPoint
+from domain.models import ModelVersion, Promotion, RegisteredModel
 from domain.runs import Experiment, Run
 from domain.training import DatasetInfo, EvaluationProtocol
 
@@ -112,3 +114,41 @@ class BenchmarkHistory(Protocol):
 class ResultsWriter(Protocol):
     def write(self, report: BenchmarkReport, directory: str) -> list[str]:
         """Write every results file atomically into `directory`; the paths written."""
+
+
+class ForecastModel(Protocol):
+    """A loaded model version that can forecast."""
+
+    store_ids: tuple[int, ...]
+    last_week: date
+
+    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+        """Points per store and step; UnknownStoreError for a store it was not trained on."""
+
+
+class ModelLoader(Protocol):
+    def load(self, version: ModelVersion) -> ForecastModel:
+        """Load one registered version; UnknownModelError, TrackingUnavailableError."""
+
+
+class ModelRegistry(Protocol):
+    def models(self) -> list[RegisteredModel]:
+        """Every registered model with its newest version and that version's test metrics."""
+
+    def resolve(self, name: str, ref: str) -> ModelVersion:
+        """A version by number, `latest`, alias or legacy stage; UnknownModelError if none."""
+
+    def test_metrics(self, version: ModelVersion) -> dict[str, float]:
+        """The test_* metrics of the run that produced the version."""
+
+    def set_alias(self, name: str, alias: str, version: int) -> None:
+        """Point the alias at the version."""
+
+    def record_promotion(self, promotion: Promotion) -> None:
+        """Keep the promotion (on the promoted version) so it can be listed later."""
+
+    def promotions(self, name: str) -> list[Promotion]:
+        """Every recorded promotion of the model, oldest first."""
+
+    def reachable(self) -> bool:
+        """Whether the registry answers right now."""

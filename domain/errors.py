@@ -37,5 +37,13 @@ class TrackingUnavailableError(SourceUnavailableError):
     """The tracking store (MLflow) cannot be reached or refused the request."""
 
 
+class NotAuthenticatedError(DomainError):
+    """A write was attempted without the right credentials."""
+
+
+class WritesDisabledError(DomainError):
+    """Writes (promotion) are switched off on this server; the message says how to enable them."""
+
+
 class TrainingError(DomainError):
     """Fitting or evaluating one model failed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +12,7 @@ from domain.errors import InvalidValueError
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 LEGACY_STAGES = ("None", "Staging", "Production", "Archived")
 # Registry stages are deprecated in MLflow; a stage request is honoured through this alias.
 STAGE_ALIASES = {"production": CHAMPION, "staging": CHALLENGER}
@@ -43,3 +45,63 @@ class ModelVersion:
     @property
     def uri(self) -> str:
         return f"models:/{self.name}/{self.version}"
+
+
+def check_model_name(name: str) -> str:
+    """Model names are identifiers, never paths: letters, digits, `_`, `-`, `.`; 1..100 chars."""
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+        raise InvalidValueError(f"invalid model name {name!r}: use letters, digits, '_', '-' or '.'")
+    return name
+
+
+def parse_version_ref(ref: str | int | None) -> str:
+    """Normalise a version reference: a number, `latest`, an alias or a legacy stage name."""
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return "latest"
+    text = str(ref).strip()
+    if text.isdigit():
+        if int(text) < 1:
+            raise InvalidValueError(f"model version must be >= 1, not {text}")
+        return str(int(text))
+    return text.lower() if text.lower() == "latest" else text
+
+
+def stage_alias(stage: str) -> str:
+    """The alias a legacy stage request is honoured through (Production -> champion)."""
+    alias = STAGE_ALIASES.get(stage.strip().lower())
+    if alias is None:
+        raise InvalidValueError(
+            f"stage {stage!r} cannot be promoted to; use Production or Staging, or better an alias"
+        )
+    return alias
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Promotion:
+    """One promotion: who pointed which alias from which version to which, and the evidence."""
+
+    model: str
+    alias: str
+    to_version: int
+    from_version: int | None
+    who: str
+    when: datetime
+    metrics: Mapping[str, float] = field(default_factory=dict)  # the promoted version's test metrics
+    previous_metrics: Mapping[str, float] = field(default_factory=dict)
+    stage: str | None = None  # the legacy stage asked for, if the request used one
+
+    def __post_init__(self) -> None:
+        if not self.alias or not self.who:
+            raise InvalidValueError("a promotion needs an alias and who made it")
+        object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
+        object.__setattr__(self, "previous_metrics", MappingProxyType(dict(self.previous_metrics)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisteredModel:
+    """A registered model as listed: its newest version and that version's test metrics."""
+
+    name: str
+    latest: ModelVersion
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    aliases: Mapping[str, int] = field(default_factory=dict)  # alias -> version, over all versions

@@ -1,0 +1,242 @@
+"""Serving forecasts from the registry: the model cache and the use cases the API calls."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from application.ports import ForecastModel, ModelLoader, ModelRegistry
+from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
+from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon
+from domain.models import CHAMPION, ModelVersion, Promotion, RegisteredModel, check_model_name, parse_version_ref, stage_alias
+
+FALLBACK_MODEL = "lightgbm"
+
+
+class ServedModels:
+    """Loaded versions in a bounded LRU keyed by (name, version), and a short-lived cache of
+    what `latest`, aliases and stages point at. A version never changes once registered, so a
+    loaded one is kept until evicted; a reference is looked up again after `resolve_ttl`
+    seconds (other API processes may have promoted), at once after a promotion here, and
+    served from the last answer while the registry is unreachable.
+    """
+
+    def __init__(self, registry: ModelRegistry, loader: ModelLoader, capacity: int = 8, resolve_ttl: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._registry, self._loader, self._capacity, self._ttl, self._clock = registry, loader, capacity, resolve_ttl, clock
+        self._lock = threading.Lock()
+        self._loaded: OrderedDict[tuple[str, int], ForecastModel] = OrderedDict()
+        self._metrics: dict[tuple[str, int], dict[str, float]] = {}
+        self._resolved: dict[tuple[str, str], tuple[ModelVersion, float]] = {}
+        self._loading: dict[tuple[str, int], threading.Lock] = {}
+
+    def resolve(self, name: str, ref: str) -> ModelVersion:
+        key = (name, ref)
+        with self._lock:
+            cached = self._resolved.get(key)
+        if cached and self._clock() - cached[1] < self._ttl:
+            return cached[0]
+        try:
+            version = self._registry.resolve(name, ref)
+        except TrackingUnavailableError:
+            if cached:
+                return cached[0]  # keep serving what we last knew
+            raise
+        with self._lock:
+            self._resolved[key] = (version, self._clock())
+        return version
+
+    def model(self, version: ModelVersion) -> ForecastModel:
+        key = (version.name, version.version)
+        with self._lock:
+            if key in self._loaded:
+                self._loaded.move_to_end(key)
+                return self._loaded[key]
+            gate = self._loading.setdefault(key, threading.Lock())
+        with gate:  # one load per version, however many requests wait for it
+            with self._lock:
+                if key in self._loaded:
+                    return self._loaded[key]
+            loaded = self._loader.load(version)
+            with self._lock:
+                self._loaded[key] = loaded
+                while len(self._loaded) > self._capacity:
+                    self._loaded.popitem(last=False)
+                self._loading.pop(key, None)
+        return loaded
+
+    def metrics(self, version: ModelVersion) -> dict[str, float]:
+        key = (version.name, version.version)
+        with self._lock:
+            if key in self._metrics:
+                return self._metrics[key]
+        found = self._registry.test_metrics(version)
+        with self._lock:
+            self._metrics[key] = found
+        return found
+
+    def forget(self, name: str) -> None:
+        """Drop what `latest`, aliases and stages of this model pointed at."""
+        with self._lock:
+            for key in [k for k in self._resolved if k[0] == name]:
+                del self._resolved[key]
+
+    def loaded(self) -> list[str]:
+        with self._lock:
+            return [f"{name}/{version}" for name, version in self._loaded]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForecastRequest:
+    store_ids: tuple[int, ...]
+    horizon: int = DEFAULT_HORIZON
+    model_name: str | None = None
+    model_version: str = "latest"
+    include_intervals: bool = True
+    confidence_level: float = DEFAULT_CONFIDENCE
+
+    def __post_init__(self) -> None:
+        if not self.store_ids:
+            raise InvalidValueError("give store_id or a non-empty store_ids")
+        check_horizon(self.horizon)
+        check_confidence(self.confidence_level)
+        if self.model_name is not None:
+            check_model_name(self.model_name)
+        object.__setattr__(self, "model_version", parse_version_ref(self.model_version))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForecastResult:
+    forecast: Forecast
+    metrics: Mapping[str, float]
+    made_at: datetime
+
+
+def default_model(registry: ModelRegistry, models: ServedModels) -> str:
+    """The model whose champion has the lowest test MAPE; `lightgbm` if nothing is champion."""
+    champions = []
+    for model in registry.models():
+        if CHAMPION in model.aliases:
+            version = models.resolve(model.name, CHAMPION)
+            champions.append((models.metrics(version).get("test_mape", float("inf")), model.name))
+    return min(champions)[1] if champions else FALLBACK_MODEL
+
+
+class ForecastSales:
+    """Rules: without a model name the best champion serves (else lightgbm); the version is a
+    number, `latest`, an alias or a legacy stage; intervals follow the confidence level."""
+
+    def __init__(self, registry: ModelRegistry, models: ServedModels,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self._registry, self._models, self._clock = registry, models, clock
+
+    def __call__(self, request: ForecastRequest) -> ForecastResult:
+        name = request.model_name or default_model(self._registry, self._models)
+        version = self._models.resolve(name, request.model_version)
+        model = self._models.model(version)
+        confidence = request.confidence_level if request.include_intervals else None
+        points = model.forecast(list(dict.fromkeys(request.store_ids)), request.horizon, confidence)
+        forecast = Forecast(model_name=version.name, model_version=version.version, confidence_level=confidence, points=points)
+        return ForecastResult(forecast=forecast, metrics=self._models.metrics(version), made_at=self._clock())
+
+
+class ListModels:
+    def __init__(self, registry: ModelRegistry) -> None:
+        self._registry = registry
+
+    def __call__(self) -> list[RegisteredModel]:
+        return sorted(self._registry.models(), key=lambda m: m.name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelDescription:
+    version: ModelVersion
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+class DescribeModel:
+    def __init__(self, registry: ModelRegistry, models: ServedModels) -> None:
+        self._registry, self._models = registry, models
+
+    def __call__(self, name: str, ref: str | None = None) -> ModelDescription:
+        version = self._models.resolve(check_model_name(name), parse_version_ref(ref))
+        return ModelDescription(version=version, metrics=self._models.metrics(version))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromoteRequest:
+    name: str
+    version: str
+    who: str
+    alias: str | None = None
+    stage: str | None = None
+
+    def __post_init__(self) -> None:
+        check_model_name(self.name)
+        if (self.alias is None) == (self.stage is None):
+            raise InvalidValueError("give exactly one of alias or stage")
+        if not str(self.version).strip().isdigit():
+            raise InvalidValueError(f"version must be a version number, not {self.version!r}")
+        if self.alias is not None and (not self.alias.strip() or self.alias.strip().isdigit() or self.alias.lower() == "latest"):
+            raise InvalidValueError(f"{self.alias!r} cannot be an alias: it would read as a version")
+
+
+class PromoteModel:
+    """Rules: aliases are how versions are promoted; a legacy stage is honoured through its
+    alias (Production -> champion, Staging -> challenger) and reported as deprecated; every
+    promotion is recorded with who, when, from which version, and both versions' metrics;
+    this process serves the new version from the next request on."""
+
+    def __init__(self, registry: ModelRegistry, models: ServedModels,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self._registry, self._models, self._clock = registry, models, clock
+
+    def __call__(self, request: PromoteRequest) -> Promotion:
+        alias = request.alias.strip() if request.alias else stage_alias(request.stage)
+        target = self._registry.resolve(request.name, str(int(request.version)))
+        try:
+            previous = self._registry.resolve(request.name, alias)
+        except UnknownModelError:
+            previous = None
+        self._registry.set_alias(request.name, alias, target.version)
+        promotion = Promotion(
+            model=request.name, alias=alias, to_version=target.version,
+            from_version=previous.version if previous else None, who=request.who, when=self._clock(),
+            metrics=self._registry.test_metrics(target),
+            previous_metrics=self._registry.test_metrics(previous) if previous else {},
+            stage=request.stage,
+        )
+        self._registry.record_promotion(promotion)
+        self._models.forget(request.name)
+        return promotion
+
+
+class ListPromotions:
+    def __init__(self, registry: ModelRegistry) -> None:
+        self._registry = registry
+
+    def __call__(self, name: str) -> list[Promotion]:
+        check_model_name(name)
+        self._registry.resolve(name, "latest")  # 404 for a model that does not exist
+        return self._registry.promotions(name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Health:
+    status: str  # ok | degraded
+    tracking_reachable: bool
+    models_loaded: tuple[str, ...]
+
+
+class CheckHealth:
+    def __init__(self, registry: ModelRegistry, models: ServedModels) -> None:
+        self._registry, self._models = registry, models
+
+    def __call__(self) -> Health:
+        reachable = self._registry.reachable()
+        return Health(status="ok" if reachable else "degraded", tracking_reachable=reachable,
+                      models_loaded=tuple(self._models.loaded()))
