@@ -110,7 +110,7 @@ class PortfolioForecaster(mlflow.pyfunc.PythonModel):
         )
         if confidence is not None:
             width = np.array([self.calibration.half_width(int(s), confidence) for s in steps]) * prediction
-            frame["lower"] = np.maximum(prediction - width, 0.0)
+            frame["lower"] = np.minimum(np.maximum(prediction - width, 0.0), prediction)  # sales are never negative
             frame["upper"] = prediction + width
         order = {store: i for i, store in enumerate(store_ids)}
         frame["_order"] = frame["store_id"].map(order)
