@@ -37,6 +37,18 @@ def _models(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 1..65535, not {text!r}")
+    return int(text)
+
+
 def _folds(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
@@ -109,6 +121,33 @@ def build_parser() -> argparse.ArgumentParser:
                        help="what is printed: tables (default), the results JSON without its runs, or the results CSV")
     bench.set_defaults(handler=_benchmark)
 
+    serve = commands.add_parser(
+        "serve",
+        help="serve forecasts and promotions over HTTP (Litestar on uvicorn)",
+        description=(
+            "Start the HTTP API: POST /predict, GET /models, GET /models/NAME, POST /models/NAME/promote, "
+            "GET /models/NAME/promotions, GET /health; OpenAPI docs at /schema. Promotion needs "
+            "ML_PORTFOLIO_API_TOKEN set on the server and 'Authorization: Bearer <token>' on the request."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
+    serve.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes (default: 1)")
+    serve.set_defaults(handler=_serve)
+
+    promote = commands.add_parser(
+        "promote",
+        help="point an alias (or legacy stage) of a registered model at a version, and record it",
+        description="The same promotion as POST /models/NAME/promote, recorded with who, when, from and to, and the metrics.",
+    )
+    promote.add_argument("name", help="registered model name, e.g. lightgbm")
+    promote.add_argument("--version", required=True, help="version number to promote")
+    target = promote.add_mutually_exclusive_group(required=True)
+    target.add_argument("--alias", help="alias to point at the version, e.g. champion")
+    target.add_argument("--stage", choices=("Production", "Staging"), help="deprecated: applied as alias champion/challenger")
+    promote.add_argument("--who", default=None, help="who promotes (default: the login name)")
+    promote.set_defaults(handler=_promote)
+
     sync = commands.add_parser(
         "sync",
         help="copy new and changed runs from the tracking store into the DuckDB warehouse",
@@ -172,6 +211,36 @@ def _benchmark(args: argparse.Namespace, container) -> int:
         print(f"{len(report.runs)} runs from {report.source}\n")
         print(results_table(report), rankings_table(report), significance_line(report), sep="\n\n")
     print(f"wrote {len(written)} files to {args.output_dir}", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace, container) -> int:
+    import os
+
+    import uvicorn
+
+    # Worker processes build their own container from the environment.
+    os.environ["MLFLOW_TRACKING_URI"] = container.config.tracking_uri()
+    print(f"serving on http://{args.host}:{args.port} (docs at /schema) from {container.config.tracking_uri()}",
+          file=sys.stderr, flush=True)
+    uvicorn.run("entrypoints.http:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning")
+    return 0
+
+
+def _promote(args: argparse.Namespace, container) -> int:
+    import getpass
+
+    from application.serving import PromoteRequest
+
+    who = args.who or getpass.getuser()
+    promotion = container.promote_model()(PromoteRequest(name=args.name, version=args.version, alias=args.alias,
+                                                         stage=args.stage, who=who))
+    moved = f"from version {promotion.from_version}" if promotion.from_version else "(new alias)"
+    print(f"{promotion.model}@{promotion.alias} -> version {promotion.to_version} {moved}, by {promotion.who} "
+          f"at {promotion.when:%Y-%m-%d %H:%M:%S} UTC; test_mape {promotion.metrics.get('test_mape', float('nan')):.4g}")
+    if args.stage:
+        print(f"note: registry stages are deprecated; applied as alias {promotion.alias!r}", file=sys.stderr)
     return 0
 
 

@@ -20,6 +20,7 @@ class Settings:
     warehouse: str = DEFAULT_WAREHOUSE
     source: str = "mlflow"
     results_json: str = str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json")
+    api_token: str | None = None  # promotion over HTTP is refused unless this is set
 
     @classmethod
     def from_env(cls, tracking_uri: str | None = None, warehouse: str | None = None, source: str | None = None,
@@ -29,6 +30,7 @@ class Settings:
             warehouse=warehouse or os.environ.get("ML_PORTFOLIO_WAREHOUSE") or DEFAULT_WAREHOUSE,
             source=source or os.environ.get("ML_PORTFOLIO_SOURCE") or "mlflow",
             results_json=results_json or str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json"),
+            api_token=os.environ.get("ML_PORTFOLIO_API_TOKEN") or None,
         )
 
 

@@ -12,6 +12,15 @@ from collections.abc import Callable
 from dependency_injector import containers, providers
 
 from application.benchmark import BenchmarkRuns
+from application.serving import (
+    CheckHealth,
+    DescribeModel,
+    ForecastSales,
+    ListModels,
+    ListPromotions,
+    PromoteModel,
+    ServedModels,
+)
 from application.sync import SyncWarehouse
 from application.train import TrainModels
 from entrypoints.config import Settings
@@ -46,6 +55,16 @@ class Container(containers.DeclarativeContainer):
     train_models = providers.Factory(TrainModels, sales=sales_source, trainer=trainer, tracker=tracker)
     benchmark_runs = providers.Factory(BenchmarkRuns, source=run_source, writer=results_writer, history=warehouse_history)
     sync_warehouse = providers.Factory(SyncWarehouse, feed=mlflow_runs, warehouse=warehouse)
+
+    model_registry = providers.Singleton(adapter("adapters.mlflow.registry.MlflowModelRegistry"), tracking_uri=config.tracking_uri)
+    model_loader = providers.Singleton(adapter("adapters.mlflow.registry.MlflowModelLoader"), tracking_uri=config.tracking_uri)
+    served_models = providers.Singleton(ServedModels, registry=model_registry, loader=model_loader)
+    forecast_sales = providers.Factory(ForecastSales, registry=model_registry, models=served_models)
+    list_models = providers.Factory(ListModels, registry=model_registry)
+    describe_model = providers.Factory(DescribeModel, registry=model_registry, models=served_models)
+    promote_model = providers.Factory(PromoteModel, registry=model_registry, models=served_models)
+    list_promotions = providers.Factory(ListPromotions, registry=model_registry)
+    check_health = providers.Factory(CheckHealth, registry=model_registry, models=served_models)
 
 
 def create_container(settings: Settings) -> Container:
