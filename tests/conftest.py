@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,8 @@ class Store:
         return f"sqlite:///{self.folder / 'mlflow.db'}"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "MLFLOW_TRACKING_URI": self.uri}
+        # Both: in-process tests that set MLflow's URIs leave them in os.environ (MLflow exports them).
+        return {**os.environ, "MLFLOW_TRACKING_URI": self.uri, "MLFLOW_REGISTRY_URI": self.uri}
 
     def client(self):
         from mlflow import MlflowClient
@@ -48,6 +50,27 @@ def walmart_csv() -> Path:
 @pytest.fixture
 def store(tmp_path) -> Store:
     return Store(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def synthetic_training(tmp_path_factory):
+    """`ml-portfolio train --models seasonal_naive,lightgbm` on the synthetic default, run once."""
+    store = Store(tmp_path_factory.mktemp("synthetic-store"))
+    return store, ("seasonal_naive", "lightgbm"), run_cli(["train", "--models", "seasonal_naive,lightgbm"], store)
+
+
+@pytest.fixture(scope="session")
+def serving_store(synthetic_training, tmp_path_factory):
+    """A copy of the synthetic store with a second seasonal_naive version, for tests that promote."""
+    import shutil
+
+    source, _, result = synthetic_training
+    assert result.returncode == 0, result.stderr
+    store = Store(tmp_path_factory.mktemp("serving-store"))
+    shutil.copy(source.folder / "mlflow.db", store.folder / "mlflow.db")  # artifacts stay where they are
+    second = run_cli(["train", "--models", "seasonal_naive", "--dataset", "synthetic_again"], store)
+    assert second.returncode == 0, second.stderr
+    return store
 
 
 @pytest.fixture(scope="session")
@@ -85,23 +108,33 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
+BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def running(command: list[str], ready_url: str, cwd: Path, env: dict[str, str] | None = None):
+    """A real server process, started with the venv's bin on PATH, stopped on the way out."""
+    env = {**(env or os.environ), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(ready_url, process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory):
     """A real `mlflow server` on 127.0.0.1: SQLite backend, local artifact root, --serve-artifacts."""
     folder = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
-    bin_dir = Path(sys.executable).parent
-    process = subprocess.Popen(
-        [str(bin_dir / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
-         "--artifacts-destination", str(folder / "artifacts"), "--serve-artifacts",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=folder, env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/health", process)
+    command = [str(BIN / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
+               "--artifacts-destination", str(folder / "artifacts"), "--serve-artifacts",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    with running(command, f"{url}/health", folder):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -7,20 +7,12 @@ import re
 import mlflow
 import numpy as np
 import pandas as pd
-import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from adapters.forecasting.synthetic import synthetic_walmart
-from tests.conftest import Store, run_cli
+from tests.conftest import run_cli
 
 scenarios("training.feature")
-
-
-@pytest.fixture(scope="session")
-def synthetic_training(tmp_path_factory):
-    """`ml-portfolio train --models seasonal_naive,lightgbm` on the synthetic default, run once."""
-    store = Store(tmp_path_factory.mktemp("synthetic-store"))
-    return store, ("seasonal_naive", "lightgbm"), run_cli(["train", "--models", "seasonal_naive,lightgbm"], store)
 
 
 @when(parsers.parse('I train "{models}" on the synthetic default into an empty store'), target_fixture="outcome")
@@ -66,6 +58,7 @@ def registered(outcome):
 @when(parsers.parse('I load "{uri}" and forecast store {store_id:d} for {horizon:d} weeks'), target_fixture="forecast")
 def load_and_forecast(outcome, uri, store_id, horizon):
     mlflow.set_tracking_uri(outcome["store"].uri)
+    mlflow.set_registry_uri(outcome["store"].uri)
     model = mlflow.pyfunc.load_model(uri)
     return model.predict(pd.DataFrame({"store_id": [store_id], "horizon": [horizon]}))
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import BIN, free_port, running
 
 
 def post(url: str, body: dict) -> tuple[int, dict]:
@@ -28,20 +24,10 @@ def post(url: str, body: dict) -> tuple[int, dict]:
 def served(walmart_store):
     store, _ = walmart_store
     port = free_port()
-    bin_dir = str(Path(sys.executable).parent)
-    env = {**store.env(), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    process = subprocess.Popen(
-        [f"{bin_dir}/mlflow", "models", "serve", "-m", "models:/lightgbm/1", "--env-manager", "local",
-         "--host", "127.0.0.1", "-p", str(port)],
-        cwd=store.folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/ping", process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    command = [str(BIN / "mlflow"), "models", "serve", "-m", "models:/lightgbm/1", "--env-manager", "local",
+               "--host", "127.0.0.1", "-p", str(port)]
+    with running(command, f"http://127.0.0.1:{port}/ping", store.folder, store.env()):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_invocations_forecast_with_intervals(served):

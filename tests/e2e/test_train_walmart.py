@@ -100,6 +100,7 @@ def test_registered_versions_load_without_this_project(walmart_store, runs):
         sys.meta_path.insert(0, Block())
         import mlflow, pandas as pd
         mlflow.set_tracking_uri({store.uri!r})
+        mlflow.set_registry_uri({store.uri!r})
         for name in {list(MODELS)!r}:
             out = mlflow.pyfunc.load_model(f"models:/{{name}}/1").predict(
                 pd.DataFrame({{"store_id": [1, 45], "horizon": [12, 12], "confidence_level": [0.9, 0.5]}}))

@@ -1,0 +1,111 @@
+"""Serving latency and throughput: `ml-portfolio serve` against `mlflow models serve`.
+
+Trains lightgbm into a temporary SQLite store (the Walmart table if ../shared/data has it,
+else the synthetic one), then serves version 1 two ways, one worker process each:
+  baseline  `mlflow models serve --env-manager local`, POST /invocations
+  ours      `ml-portfolio serve`, POST /predict
+and drives both with the same keep-alive HTTP client (one httpx.Client per thread) at
+concurrency 1 and 16, for a fixed number of requests each: store 1, horizon 12, 90%
+intervals. Prints p50/p99 latency and requests/s per server and ours/baseline ratios, then the
+p50 of one /predict request for all 45 stores x 12 weeks. Whole server process against whole
+server process, same client, same machine.
+
+Targets: our p50 at concurrency 1 below MLflow's; our throughput at concurrency 16 at least
+2x MLflow's; the 45-store batch under 100 ms p50.
+
+    python benchmarks/serving.py [--requests 400] [--data PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.conftest import BIN, free_port, running  # noqa: E402
+
+WALMART = ROOT.parent / "shared" / "data" / "Walmart.csv"
+
+
+def drive(url: str, body: dict, requests: int, concurrency: int) -> dict:
+    latencies: list[float] = []
+    failures = []
+    lock = threading.Lock()
+    per_thread = requests // concurrency
+
+    def work():
+        with httpx.Client(timeout=60) as client:
+            client.post(url, json=body)  # connect and warm this connection
+            for _ in range(per_thread):
+                started = time.perf_counter()
+                response = client.post(url, json=body)
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status_code != 200:
+                        failures.append(response.status_code)
+
+    threads = [threading.Thread(target=work) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"{url}: {len(failures)} failed requests, e.g. {failures[:3]}")
+    latencies.sort()
+    return {"p50": latencies[len(latencies) // 2] * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "rps": len(latencies) / wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400, help="requests per server and concurrency level")
+    parser.add_argument("--data", default=str(WALMART) if WALMART.is_file() else None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
+        train = [sys.executable, "-m", "entrypoints.cli", "train", "--models", "lightgbm"] + (["--data", args.data] if args.data else [])
+        subprocess.run(train, cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        mlflow_port, our_port = free_port(), free_port()
+        mlflow_cmd = [str(BIN / "mlflow"), "models", "serve", "-m", "models:/lightgbm/1", "--env-manager", "local",
+                      "--host", "127.0.0.1", "-p", str(mlflow_port), "--workers", "1"]
+        our_cmd = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(our_port), "--workers", "1"]
+        baseline_url, our_url = f"http://127.0.0.1:{mlflow_port}", f"http://127.0.0.1:{our_port}"
+        invocation = {"dataframe_records": [{"store_id": 1, "horizon": 12, "confidence_level": 0.9}]}
+        prediction = {"store_id": 1, "horizon": 12, "model_name": "lightgbm", "model_version": "1",
+                      "include_intervals": True, "confidence_level": 0.9}
+        results = {}
+        with running(mlflow_cmd, f"{baseline_url}/ping", folder, env), running(our_cmd, f"{our_url}/health", folder, env):
+            for concurrency in (1, 16):
+                results[("mlflow", concurrency)] = drive(f"{baseline_url}/invocations", invocation, args.requests, concurrency)
+                results[("ours", concurrency)] = drive(f"{our_url}/predict", prediction, args.requests, concurrency)
+            batch = {**prediction, "store_id": None, "store_ids": list(range(1, 46))}
+            batch.pop("store_id")
+            all_stores = drive(f"{our_url}/predict", batch, 100, 1)
+    print(f"{args.requests} requests per run; data: {args.data or 'synthetic'}; one worker per server; "
+          "baseline = mlflow models serve --env-manager local")
+    print(f"{'server':<8}{'conc.':>6}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}")
+    for (server, concurrency), row in results.items():
+        print(f"{server:<8}{concurrency:>6}{row['p50']:>9.2f}{row['p99']:>9.2f}{row['rps']:>9.1f}")
+    for concurrency in (1, 16):
+        ours, theirs = results[("ours", concurrency)], results[("mlflow", concurrency)]
+        print(f"concurrency {concurrency:>2}: p50 ours/mlflow = {ours['p50'] / theirs['p50']:.2f}, "
+              f"throughput ours/mlflow = {ours['rps'] / theirs['rps']:.2f}x")
+    print(f"45 stores x 12 weeks in one /predict: p50 {all_stores['p50']:.1f} ms, p99 {all_stores['p99']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

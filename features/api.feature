@@ -1,0 +1,87 @@
+Feature: Forecasts and promotions over HTTP
+  The API serves registered model versions with prediction intervals and promotes versions
+  safely. It runs on the app the real container builds, over an MLflow store trained on the
+  synthetic default (lightgbm version 1, seasonal_naive versions 1 and 2).
+
+  Background:
+    Given the API over the trained store, with promotion token "s3cret"
+
+  Scenario: Forecast one store with intervals
+    When I POST /predict with {"store_id": 7, "model_name": "lightgbm"}
+    Then the status is 200
+    And store 7 gets 12 weekly predictions from 2012-11-02 inside their intervals
+    And the answer names lightgbm version 1 with the test metrics of its run
+
+  Scenario: Forecast a batch of stores without intervals
+    When I POST /predict with {"store_ids": [1, 2, 45], "horizon": 4, "model_name": "seasonal_naive", "model_version": "1", "include_intervals": false}
+    Then the status is 200
+    And stores 1, 2, 45 get 4 predictions each and no intervals
+
+  Scenario: A higher confidence level gives a wider interval
+    When I forecast store 3 with lightgbm at confidence 0.8 and at 0.99
+    Then every interval at 0.99 is wider than at 0.8
+
+  Scenario: Without a model name the best champion serves
+    Given lightgbm version 1 is the champion
+    When I POST /predict with {"store_id": 5}
+    Then the status is 200
+    And the answer names lightgbm version 1 with the test metrics of its run
+
+  Scenario: List and describe models
+    When I GET /models
+    Then the status is 200
+    And the list holds lightgbm at version 1 and seasonal_naive at version 2, each with test_mape
+    When I GET /models/seasonal_naive?version=1
+    Then the status is 200
+    And the answer is version 1 of seasonal_naive
+
+  Scenario: Promotion needs the token
+    When I promote seasonal_naive version 2 to alias "challenger" with token "wrong"
+    Then the status is 401
+    When I promote seasonal_naive version 2 to alias "challenger" without a token
+    Then the status is 401
+
+  Scenario: Promotion is refused when the server has no token
+    Given the API over the trained store, with no promotion token
+    When I promote seasonal_naive version 2 to alias "challenger" with token "s3cret"
+    Then the status is 403
+    And the error says "ML_PORTFOLIO_API_TOKEN"
+
+  Scenario: A promotion is recorded and served
+    When I promote seasonal_naive version 1 to alias "challenger" with token "s3cret"
+    And I promote seasonal_naive version 2 to alias "challenger" with token "s3cret"
+    Then the status is 200
+    And the promotion moved challenger from version 1 to version 2
+    When I POST /predict with {"store_id": 1, "model_name": "seasonal_naive", "model_version": "challenger"}
+    Then the answer names seasonal_naive version 2 with the test metrics of its run
+    When I GET /models/seasonal_naive/promotions
+    Then the history ends with challenger from version 1 to version 2 by "tester"
+
+  Scenario: A legacy stage is honoured as an alias and reported as deprecated
+    When I promote seasonal_naive version 2 to stage "Staging" with token "s3cret"
+    Then the status is 200
+    And the promotion set alias challenger and says stages are deprecated
+
+  Scenario Outline: Errors are JSON with the right status
+    When I <request>
+    Then the status is <status>
+    And the error says "<detail>"
+
+    Examples:
+      | request                                                              | status | detail                                  |
+      | POST /predict with {"store_id": 1, "model_name": "prophet"}          | 404    | no registered model 'prophet'           |
+      | POST /predict with {"store_id": 1, "model_name": "lightgbm", "model_version": "9"} | 404 | model 'lightgbm' has no version 9 |
+      | POST /predict with {"store_id": 1, "model_name": "lightgbm", "model_version": "gold"} | 404 | model 'lightgbm' has no alias 'gold' |
+      | POST /predict with {"store_id": 99, "model_name": "lightgbm"}        | 404    | this model knows stores 1..45           |
+      | POST /predict with {"store_id": 1, "horizon": 53}                    | 400    | Validation failed                       |
+      | POST /predict with {"store_id": 1, "confidence_level": 0.3}          | 400    | Validation failed                       |
+      | POST /predict with {"horizon": 4}                                    | 400    | exactly one of store_id and store_ids   |
+      | POST /predict with {"store_id": 1, "colour": "red"}                  | 400    | Validation failed                       |
+      | GET /models/nope                                                     | 404    | no registered model 'nope'              |
+      | GET /models/..%2Fetc                                                 | 404    | Not Found                               |
+      | GET /models/bad%20name                                               | 400    | Validation failed                       |
+
+  Scenario: An invalid body names the field
+    When I POST /predict with {"store_id": 1, "horizon": 53}
+    Then the status is 400
+    And the error names the field "horizon"

@@ -1,0 +1,179 @@
+"""Steps of features/api.feature: the Litestar app built by the real container, real MLflow store."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from litestar.testing import TestClient
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from entrypoints.config import Settings
+from entrypoints.http import create_app
+
+scenarios("api.feature")
+
+
+@pytest.fixture
+def api(serving_store):
+    clients = []
+
+    def start(token: str | None):
+        client = TestClient(app=create_app(Settings(tracking_uri=serving_store.uri, api_token=token)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield {"start": start, "store": serving_store}
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@given(parsers.parse('the API over the trained store, with promotion token "{token}"'), target_fixture="client")
+def with_token(api, token):
+    return api["start"](token)
+
+
+@given("the API over the trained store, with no promotion token", target_fixture="client")
+def without_token(api):
+    return api["start"](None)
+
+
+@pytest.fixture
+def answer():
+    return {}
+
+
+def _keep(answer, response):
+    answer["response"] = response
+    answer["body"] = response.json()
+    return response
+
+
+@when(parsers.parse("I POST /predict with {body}"))
+def post_predict(client, answer, body):
+    _keep(answer, client.post("/predict", json=json.loads(body)))
+
+
+@when(parsers.parse("I GET {path}"))
+def get(client, answer, path):
+    _keep(answer, client.get(path))
+
+
+@then(parsers.parse("the status is {status:d}"))
+def status(answer, status):
+    assert answer["response"].status_code == status, answer["body"]
+
+
+@then(parsers.parse('the error says "{text}"'))
+def error_says(answer, text):
+    body = answer["body"]
+    assert body["status_code"] == answer["response"].status_code and text in body["detail"], body
+    assert "Traceback" not in answer["response"].text and "/work/" not in answer["response"].text
+
+
+@then(parsers.parse('the error names the field "{field}"'))
+def names_field(answer, field):
+    assert [e["key"] for e in answer["body"]["extra"]] == [field]
+
+
+@then(parsers.parse("store {store:d} gets {weeks:d} weekly predictions from {first} inside their intervals"))
+def weekly_predictions(answer, store, weeks, first):
+    (forecast,) = answer["body"]["forecasts"]
+    start = date.fromisoformat(first)
+    assert forecast["store_id"] == store and len(forecast["predictions"]) == weeks
+    assert forecast["timestamps"] == [(start + timedelta(weeks=i)).isoformat() for i in range(weeks)]
+    interval = forecast["confidence_intervals"]
+    assert all(lo <= p <= up for lo, p, up in zip(interval["lower"], forecast["predictions"], interval["upper"]))
+    assert answer["body"]["confidence_level"] == 0.9
+
+
+@then(parsers.parse("the answer names {model} version {version:d} with the test metrics of its run"))
+def names_version(answer, api, model, version):
+    body = answer["body"]
+    assert (body["model_name"], body["model_version"]) == (model, version)
+    client = api["store"].client()
+    run = client.get_run(client.get_model_version(model, str(version)).run_id)
+    assert body["metrics"] == {k: run.data.metrics[k] for k in ("test_mape", "test_rmse", "test_mae")}
+
+
+@then(parsers.parse("stores {stores} get {weeks:d} predictions each and no intervals"))
+def batch(answer, stores, weeks):
+    forecasts = answer["body"]["forecasts"]
+    assert [f["store_id"] for f in forecasts] == [int(s) for s in stores.split(", ")]
+    assert all(len(f["predictions"]) == weeks and f["confidence_intervals"] is None for f in forecasts)
+
+
+@when(parsers.parse("I forecast store {store:d} with lightgbm at confidence {low:f} and at {high:f}"), target_fixture="widths")
+def two_levels(client, store, low, high):
+    widths = {}
+    for level in (low, high):
+        body = client.post("/predict", json={"store_id": store, "model_name": "lightgbm", "confidence_level": level}).json()
+        interval = body["forecasts"][0]["confidence_intervals"]
+        widths[level] = [u - lo for lo, u in zip(interval["lower"], interval["upper"])]
+    return widths
+
+
+@then(parsers.parse("every interval at {high:f} is wider than at {low:f}"))
+def wider(widths, high, low):
+    assert all(w_high > w_low for w_high, w_low in zip(widths[high], widths[low]))
+
+
+@given(parsers.parse("{model} version {version:d} is the champion"))
+def champion(client, model, version):
+    response = client.post(f"/models/{model}/promote", json={"version": str(version), "alias": "champion"},
+                           headers={"Authorization": "Bearer s3cret"})
+    assert response.status_code == 200, response.text
+
+
+@then(parsers.parse("the list holds lightgbm at version 1 and seasonal_naive at version 2, each with test_mape"))
+def listed(answer):
+    models = {m["name"]: m for m in answer["body"]["models"]}
+    assert models["lightgbm"]["latest_version"]["version"] == 1
+    assert models["seasonal_naive"]["latest_version"]["version"] == 2
+    assert all("test_mape" in m["latest_version"]["metrics"] for m in models.values())
+
+
+@then(parsers.parse("the answer is version {version:d} of {model}"))
+def described(answer, version, model):
+    assert (answer["body"]["name"], answer["body"]["version"]) == (model, version)
+
+
+def _promote(client, answer, model, version, target, value, token):
+    headers = {"Authorization": f"Bearer {token}", "X-Promoted-By": "tester"} if token else {}
+    _keep(answer, client.post(f"/models/{model}/promote", json={"version": str(version), target: value}, headers=headers))
+
+
+@when(parsers.parse('I promote {model} version {version:d} to alias "{alias}" with token "{token}"'))
+def promote_alias(client, answer, model, version, alias, token):
+    _promote(client, answer, model, version, "alias", alias, token)
+
+
+@when(parsers.parse('I promote {model} version {version:d} to alias "{alias}" without a token'))
+def promote_no_token(client, answer, model, version, alias):
+    _promote(client, answer, model, version, "alias", alias, None)
+
+
+@when(parsers.parse('I promote {model} version {version:d} to stage "{stage}" with token "{token}"'))
+def promote_stage(client, answer, model, version, stage, token):
+    _promote(client, answer, model, version, "stage", stage, token)
+
+
+@then(parsers.parse("the promotion moved {alias} from version {old:d} to version {new:d}"))
+def moved(answer, alias, old, new):
+    body = answer["body"]
+    assert (body["alias"], body["from_version"], body["to_version"], body["who"]) == (alias, old, new, "tester")
+    assert "test_mape" in body["metrics"] and "test_mape" in body["previous_metrics"]
+
+
+@then(parsers.parse('the history ends with {alias} from version {old:d} to version {new:d} by "{who}"'))
+def history(answer, alias, old, new, who):
+    last = answer["body"]["promotions"][-1]
+    assert (last["alias"], last["from_version"], last["to_version"], last["who"]) == (alias, old, new, who)
+
+
+@then("the promotion set alias challenger and says stages are deprecated")
+def deprecated(answer):
+    body = answer["body"]
+    assert body["alias"] == "challenger" and body["stage"] == "Staging" and "deprecated" in body["deprecation"]

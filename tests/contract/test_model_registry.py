@@ -1,0 +1,83 @@
+"""One contract for the ModelRegistry port: the in-memory fake and MLflow's registry."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+
+from adapters.memory.registry import InMemoryModelRegistry
+from adapters.mlflow.registry import MlflowModelRegistry
+from domain.errors import UnknownModelError
+from domain.models import Promotion
+
+
+@pytest.fixture(params=["memory", "mlflow"])
+def registry(request, tmp_path):
+    """lightgbm version 1; seasonal_naive versions 1 and 2; no aliases."""
+    if request.param == "memory":
+        fake = InMemoryModelRegistry()
+        fake.add("lightgbm", "r1", {"test_mape": 2.4, "test_rmse": 1.0, "fold1_mape": 3.0})
+        fake.add("seasonal_naive", "r2", {"test_mape": 5.7})
+        fake.add("seasonal_naive", "r3", {"test_mape": 5.7})
+        return fake
+    serving_store = request.getfixturevalue("serving_store")
+    shutil.copy(serving_store.folder / "mlflow.db", tmp_path / "mlflow.db")
+    real = MlflowModelRegistry(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    client = real._client  # the copied store may carry aliases and promotions from other tests
+    for model in real.models():
+        for alias in model.aliases:
+            client.delete_registered_model_alias(model.name, alias)
+        for version in client.search_model_versions(f"name = '{model.name}'"):
+            for key in version.tags:
+                if key.startswith("promotion."):
+                    client.delete_model_version_tag(model.name, version.version, key)
+    return real
+
+
+def test_models_list_the_newest_version_with_test_metrics(registry):
+    models = {m.name: m for m in registry.models()}
+    assert {k: m.latest.version for k, m in models.items()} == {"lightgbm": 1, "seasonal_naive": 2}
+    assert all(set(m.metrics) >= {"test_mape"} and all(k.startswith("test_") for k in m.metrics) for m in models.values())
+
+
+def test_resolve_numbers_and_latest(registry):
+    assert registry.resolve("seasonal_naive", "1").version == 1
+    assert registry.resolve("seasonal_naive", "latest").version == 2
+    assert registry.test_metrics(registry.resolve("lightgbm", "1"))["test_mape"] > 0
+
+
+@pytest.mark.parametrize("name, ref, message", [
+    ("prophet", "1", "no registered model 'prophet'"),
+    ("prophet", "latest", "no registered model 'prophet'"),
+    ("lightgbm", "7", "model 'lightgbm' has no version 7"),
+    ("lightgbm", "gold", "model 'lightgbm' has no alias 'gold'"),
+    ("lightgbm", "Production", "model 'lightgbm' has no alias 'champion'"),
+])
+def test_unknown_references(registry, name, ref, message):
+    with pytest.raises(UnknownModelError, match=message):
+        registry.resolve(name, ref)
+
+
+def test_aliases_and_stages(registry):
+    registry.set_alias("seasonal_naive", "champion", 1)
+    assert registry.resolve("seasonal_naive", "champion").version == 1
+    assert registry.resolve("seasonal_naive", "Production").version == 1  # the stage maps to its alias
+    registry.set_alias("seasonal_naive", "champion", 2)
+    found = registry.resolve("seasonal_naive", "champion")
+    assert found.version == 2 and "champion" in found.aliases
+    assert {m.name: dict(m.aliases) for m in registry.models()}["seasonal_naive"] == {"champion": 2}
+
+
+def test_promotions_are_kept_in_order(registry):
+    first = Promotion(model="seasonal_naive", alias="champion", to_version=1, from_version=None, who="a",
+                      when=datetime(2026, 1, 1, tzinfo=timezone.utc), metrics={"test_mape": 5.7})
+    second = Promotion(model="seasonal_naive", alias="champion", to_version=2, from_version=1, who="b",
+                       when=datetime(2026, 1, 2, tzinfo=timezone.utc), metrics={"test_mape": 5.6},
+                       previous_metrics={"test_mape": 5.7}, stage="Production")
+    registry.record_promotion(second)
+    registry.record_promotion(first)
+    assert registry.promotions("seasonal_naive") == [first, second]
+    assert registry.promotions("lightgbm") == []
+    assert registry.reachable()

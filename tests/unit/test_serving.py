@@ -1,0 +1,116 @@
+"""ServedModels and the serving use cases over the in-memory fakes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from application.serving import (
+    CheckHealth,
+    ForecastRequest,
+    ForecastSales,
+    ListPromotions,
+    PromoteModel,
+    PromoteRequest,
+    ServedModels,
+)
+from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError, UnknownStoreError
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def world():
+    registry = InMemoryModelRegistry()
+    registry.add("lightgbm", "r1", {"test_mape": 3.0})
+    registry.add("lightgbm", "r2", {"test_mape": 2.0})
+    registry.add("xgboost", "r3", {"test_mape": 2.5})
+    loader, clock = InMemoryModelLoader(), Clock()
+    served = ServedModels(registry, loader, capacity=2, resolve_ttl=5.0, clock=clock)
+    return registry, loader, clock, served
+
+
+def forecast(served, registry, **kwargs):
+    return ForecastSales(registry, served)(ForecastRequest(store_ids=(1,), **kwargs))
+
+
+def test_a_version_loads_once_and_the_cache_is_bounded(world):
+    registry, loader, _, served = world
+    for _ in range(3):
+        forecast(served, registry, model_name="lightgbm", model_version="1")
+    forecast(served, registry, model_name="lightgbm", model_version="2")
+    forecast(served, registry, model_name="xgboost")
+    assert loader.loads == [("lightgbm", 1), ("lightgbm", 2), ("xgboost", 1)]
+    assert served.loaded() == ["lightgbm/2", "xgboost/1"]  # capacity 2: the oldest went
+
+
+def test_references_are_looked_up_again_after_the_ttl_and_at_once_after_a_promotion(world):
+    registry, _, clock, served = world
+    registry.set_alias("lightgbm", "champion", 1)
+    assert forecast(served, registry, model_name="lightgbm", model_version="champion").forecast.model_version == 1
+    registry.set_alias("lightgbm", "champion", 2)  # as another API process would
+    assert forecast(served, registry, model_name="lightgbm", model_version="champion").forecast.model_version == 1
+    clock.now = 6.0
+    assert forecast(served, registry, model_name="lightgbm", model_version="champion").forecast.model_version == 2
+    PromoteModel(registry, served)(PromoteRequest(name="lightgbm", version="1", alias="champion", who="me"))
+    assert forecast(served, registry, model_name="lightgbm", model_version="champion").forecast.model_version == 1
+
+
+def test_cached_models_keep_serving_while_the_registry_is_down(world):
+    registry, _, clock, served = world
+    forecast(served, registry, model_name="lightgbm", model_version="latest")
+    registry.up = False
+    clock.now = 60.0
+    assert forecast(served, registry, model_name="lightgbm", model_version="latest").forecast.model_version == 2
+    with pytest.raises(TrackingUnavailableError):
+        forecast(served, registry, model_name="xgboost")
+    assert CheckHealth(registry, served)().status == "degraded"
+    registry.up = True
+    assert CheckHealth(registry, served)().status == "ok"
+
+
+def test_default_model_is_the_best_champion_else_lightgbm(world):
+    registry, _, _, served = world
+    assert forecast(served, registry).forecast.model_name == "lightgbm"
+    registry.set_alias("xgboost", "champion", 1)
+    registry.set_alias("lightgbm", "champion", 1)  # test_mape 3.0 > xgboost's 2.5
+    assert forecast(served, registry).forecast.model_name == "xgboost"
+
+
+def test_intervals_and_errors(world):
+    registry, _, _, served = world
+    plain = forecast(served, registry, model_name="xgboost", include_intervals=False).forecast
+    assert plain.confidence_level is None and plain.points[0].lower is None
+    with pytest.raises(UnknownStoreError):
+        ForecastSales(registry, served)(ForecastRequest(store_ids=(9,), model_name="xgboost"))
+    with pytest.raises(UnknownModelError):
+        forecast(served, registry, model_name="prophet")
+    for bad in ({"horizon": 0}, {"confidence_level": 1.0}, {"model_name": "../etc"}):
+        with pytest.raises(InvalidValueError):
+            ForecastRequest(store_ids=(1,), **bad)
+
+
+def test_promotion_records_evidence_and_maps_stages(world):
+    registry, _, _, served = world
+    when = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    promote = PromoteModel(registry, served, clock=lambda: when)
+    first = promote(PromoteRequest(name="lightgbm", version="1", stage="Production", who="ana"))
+    second = promote(PromoteRequest(name="lightgbm", version="2", alias="champion", who="bo"))
+    assert (first.alias, first.from_version, first.stage) == ("champion", None, "Production")
+    assert (second.from_version, second.to_version, second.previous_metrics["test_mape"], second.metrics["test_mape"]) == (1, 2, 3.0, 2.0)
+    assert ListPromotions(registry)("lightgbm") == [first, second]
+    for bad in ({"alias": "champion", "stage": "Production"}, {}, {"alias": "7"}, {"alias": "latest"}):
+        with pytest.raises(InvalidValueError):
+            PromoteRequest(name="lightgbm", version="1", who="x", **bad)
+    with pytest.raises(InvalidValueError, match="Production or Staging"):
+        promote(PromoteRequest(name="lightgbm", version="1", stage="Archived", who="x"))
+    with pytest.raises(UnknownModelError):
+        promote(PromoteRequest(name="lightgbm", version="5", alias="champion", who="x"))
