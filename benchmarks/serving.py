@@ -13,7 +13,10 @@ server process, same client, same machine.
 Targets: our p50 at concurrency 1 below MLflow's; our throughput at concurrency 16 at least
 2x MLflow's; the 45-store batch under 100 ms p50.
 
-    python benchmarks/serving.py [--requests 400] [--data PATH]
+With --granian the same app also runs under granian (one worker), the ASGI server we weighed
+against uvicorn; its rows are printed as `granian` next to `ours` (uvicorn).
+
+    python benchmarks/serving.py [--requests 400] [--data PATH] [--granian]
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -73,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="requests per server and concurrency level")
     parser.add_argument("--data", default=str(WALMART) if WALMART.is_file() else None)
+    parser.add_argument("--granian", action="store_true", help="also serve our app with granian (pip install granian)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -88,10 +93,20 @@ def main() -> None:
         prediction = {"store_id": 1, "horizon": 12, "model_name": "lightgbm", "model_version": "1",
                       "include_intervals": True, "confidence_level": 0.9}
         results = {}
-        with running(mlflow_cmd, f"{baseline_url}/ping", folder, env), running(our_cmd, f"{our_url}/health", folder, env):
+        granian_port = free_port()
+        granian_cmd = [str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
+                       str(granian_port), "--workers", "1", "--no-log", "entrypoints.http:create_app"]
+        with ExitStack() as servers:
+            servers.enter_context(running(mlflow_cmd, f"{baseline_url}/ping", folder, env))
+            servers.enter_context(running(our_cmd, f"{our_url}/health", folder, env))
+            if args.granian:
+                servers.enter_context(running(granian_cmd, f"http://127.0.0.1:{granian_port}/health", folder, env))
             for concurrency in (1, 16):
                 results[("mlflow", concurrency)] = drive(f"{baseline_url}/invocations", invocation, args.requests, concurrency)
                 results[("ours", concurrency)] = drive(f"{our_url}/predict", prediction, args.requests, concurrency)
+                if args.granian:
+                    results[("granian", concurrency)] = drive(f"http://127.0.0.1:{granian_port}/predict", prediction,
+                                                              args.requests, concurrency)
             batch = {**prediction, "store_id": None, "store_ids": list(range(1, 46))}
             batch.pop("store_id")
             all_stores = drive(f"{our_url}/predict", batch, 100, 1)
@@ -104,6 +119,11 @@ def main() -> None:
         ours, theirs = results[("ours", concurrency)], results[("mlflow", concurrency)]
         print(f"concurrency {concurrency:>2}: p50 ours/mlflow = {ours['p50'] / theirs['p50']:.2f}, "
               f"throughput ours/mlflow = {ours['rps'] / theirs['rps']:.2f}x")
+    if args.granian:
+        for concurrency in (1, 16):
+            ours, granian = results[("ours", concurrency)], results[("granian", concurrency)]
+            print(f"concurrency {concurrency:>2}: granian/uvicorn p50 = {granian['p50'] / ours['p50']:.2f}, "
+                  f"throughput = {granian['rps'] / ours['rps']:.2f}x")
     print(f"45 stores x 12 weeks in one /predict: p50 {all_stores['p50']:.1f} ms, p99 {all_stores['p99']:.1f} ms")
 
 
