@@ -49,12 +49,6 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _folds(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
-    return int(text)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ml-portfolio",
@@ -86,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"MLflow experiment (default: {DEFAULT_EXPERIMENT}; created if missing)")
     train.add_argument("--horizon", type=_horizon, default=DEFAULT_HORIZON, metavar="N",
                        help=f"forecast horizon and test-window length in weeks, 1..{MAX_HORIZON} (default: {DEFAULT_HORIZON})")
-    train.add_argument("--folds", type=_folds, default=EvaluationProtocol().folds, metavar="N",
+    train.add_argument("--folds", type=_positive, default=EvaluationProtocol().folds, metavar="N",
                        help="rolling-origin backtest folds before the test window (default: 4)")
     train.add_argument("--no-register", dest="register", action="store_false",
                        help="log the runs but do not register model versions")

@@ -19,9 +19,8 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
 from adapters.forecasting.features import HISTORY_WEEKS, origin_rows
 from adapters.forecasting.table import Panel
+from domain.forecasts import DEFAULT_CONFIDENCE, MAX_HORIZON
 
-MAX_HORIZON = 52
-DEFAULT_CONFIDENCE = 0.9
 INPUT_COLUMNS = ("store_id", "horizon", "confidence_level")
 OUTPUT_COLUMNS = ("store_id", "step", "date", "prediction", "lower", "upper")
 

@@ -21,10 +21,11 @@ from adapters.forecasting import plots
 from adapters.forecasting.estimators import ESTIMATORS, SEED, Estimator
 from adapters.forecasting.evaluation import error_metrics, interval_metrics, seasonal_naive_scale
 from adapters.forecasting.features import FEATURES, Design, training_design
-from adapters.forecasting.pyfunc import MAX_HORIZON, Calibration, PortfolioForecaster
+from adapters.forecasting.pyfunc import Calibration, PortfolioForecaster
 from adapters.forecasting.table import Panel, SalesTable
 from application.ports import TrainedModel
 from domain.errors import TrainingError
+from domain.forecasts import MAX_HORIZON
 from domain.metrics import ERROR_METRICS
 from domain.runs import STORE_ERRORS_TAG
 from domain.training import MODEL_TYPES, EvaluationProtocol
