@@ -8,7 +8,7 @@ ranking metric is listed but not ranked.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -47,17 +47,17 @@ class RunFilter:
     models: tuple[str, ...] = ()
     include_unfinished: bool = False
 
-    def steps(self) -> list[tuple[str, callable]]:
-        """Each filter as (description, predicate), in the order they are applied."""
-        steps = []
+    def steps(self) -> list[tuple[str, Callable[[Run], str], Callable[[str], bool]]]:
+        """Each filter as (description, what it reads of a run, test of that value), in order."""
+        steps: list[tuple[str, Callable[[Run], str], Callable[[str], bool]]] = []
         if not self.include_unfinished:
-            steps.append(("status FINISHED", lambda run: run.status is RunStatus.FINISHED))
+            steps.append(("status FINISHED", lambda run: run.status.value, lambda status: status == RunStatus.FINISHED.value))
         if self.dataset:
             wanted = self.dataset.lower()
-            steps.append((f"--dataset {self.dataset}", lambda run: run.dataset_name.lower() == wanted))
+            steps.append((f"--dataset {self.dataset}", lambda run: run.dataset_name, lambda name: name.lower() == wanted))
         if self.models:
             models = {m.lower() for m in self.models}
-            steps.append((f"--models {','.join(self.models)}", lambda run: run.model_name.lower() in models))
+            steps.append((f"--models {','.join(self.models)}", lambda run: run.model_name, lambda name: name.lower() in models))
         return steps
 
 
@@ -71,24 +71,16 @@ def select(runs: Iterable[Run], run_filter: RunFilter, where: str) -> list[Run]:
     if not selected:
         finished = "" if run_filter.include_unfinished else " (FINISHED runs only; --include-unfinished counts the rest)"
         raise EmptySelection(f"no runs in {where}{finished}")
-    for description, keep in run_filter.steps():
-        remaining = [run for run in selected if keep(run)]
+    for description, read, keep in run_filter.steps():
+        remaining = [run for run in selected if keep(read(run))]
         if not remaining:
-            seen = sorted({_seen(run, description) for run in selected})
+            seen = sorted({read(run) for run in selected})
             raise EmptySelection(
                 f"{description} matched none of the {len(selected)} run(s) left in {where}"
                 + (f"; they have: {', '.join(seen)}" if seen and seen != [""] else "")
             )
         selected = remaining
     return selected
-
-
-def _seen(run: Run, description: str) -> str:
-    if description.startswith("--dataset"):
-        return run.dataset_name
-    if description.startswith("--models"):
-        return run.model_name
-    return run.status.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
