@@ -81,7 +81,7 @@ def _paired_test(rows: tuple[ResultRow, ResultRow], metric: str, errors: Mapping
     return None, "no per-store or per-fold errors recorded for the top two runs"
 
 
-class BenchmarkRuns:
+class RankRuns:
     """Rules: with no experiment named, every experiment takes part except an empty `Default`;
     an unknown experiment name is an error that lists the known ones; filters apply in order
     (status, dataset, models) and an empty result names the filter that emptied it; the gap
@@ -89,12 +89,10 @@ class BenchmarkRuns:
     both runs recorded them, else on their backtest folds.
     """
 
-    def __init__(self, source: RunSource, writer: ResultsWriter, history: BenchmarkHistory,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self._source, self._writer, self._history, self._clock = source, writer, history, clock
+    def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self._source, self._clock = source, clock
 
-    def __call__(self, request: BenchmarkRequest, output_dir: str,
-                 progress: Progress = lambda message: None) -> tuple[BenchmarkReport, list[str]]:
+    def __call__(self, request: BenchmarkRequest, progress: Progress = lambda message: None) -> BenchmarkReport:
         experiments = _experiments(self._source, request.experiments)
         ids = [e.experiment_id for e in experiments]
         progress(f"reading runs of {len(ids)} experiment(s) from {self._source.describe()}")
@@ -113,11 +111,22 @@ class BenchmarkRuns:
         top = leaderboard.top_two()
         if top:
             test, note = _paired_test(top, request.rank_by, errors)
-        report = BenchmarkReport(
+        return BenchmarkReport(
             generated_at=self._clock(), source=self._source.describe(), request=request,
             experiments=tuple(experiments), runs=tuple(runs), leaderboard=leaderboard,
             significance=test, significance_note=note, store_errors=errors,
         )
+
+
+class BenchmarkRuns:
+    """A ranking (RankRuns) written out as results files and appended to the history."""
+
+    def __init__(self, rank: RankRuns, writer: ResultsWriter, history: BenchmarkHistory) -> None:
+        self._rank, self._writer, self._history = rank, writer, history
+
+    def __call__(self, request: BenchmarkRequest, output_dir: str,
+                 progress: Progress = lambda message: None) -> tuple[BenchmarkReport, list[str]]:
+        report = self._rank(request, progress)
         progress(f"writing results to {output_dir}")
         written = self._writer.write(report, output_dir)
         self._history.append(report)

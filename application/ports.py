@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.forecasts import ForecastPoint
 from domain.models import ModelVersion, Promotion, RegisteredModel
+from domain.predictions import PredictionTable
 from domain.runs import Experiment, Run
 from domain.training import DatasetInfo, EvaluationProtocol
 
@@ -124,6 +125,14 @@ class ForecastModel(Protocol):
 
     def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
         """Points per store and step; UnknownStoreError for a store it was not trained on."""
+
+    def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
+        """The weekly sales of the store that the model forecasts from, oldest first; UnknownStoreError."""
+
+
+class PredictionsReader(Protocol):
+    def read(self, content: bytes, name: str) -> PredictionTable:
+        """Parse an uploaded table of actual and predicted values; DataError if it is not a usable CSV."""
 
 
 class ModelLoader(Protocol):

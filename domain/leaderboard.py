@@ -183,3 +183,33 @@ def build_leaderboard(runs: Iterable[Run], rank_by: str = "mape", aggregate: Agg
         for position, row in enumerate((r for r in ranked if r.dataset == dataset), start=1):
             rankings.append(Ranking(rank=position, model=row.model, dataset=row.dataset, value=row.values[metric]))
     return Leaderboard(rank_by=metric, aggregate=Aggregate(aggregate), results=tuple(results), rankings=tuple(rankings))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricSummary:
+    """One metric of a model on a dataset over all its runs (those that logged it)."""
+
+    model: str
+    dataset: str
+    metric: str
+    runs: int
+    mean: float
+    std: float | None  # sample standard deviation; None for a single run
+    min: float
+    max: float
+
+
+def summarise(runs: Iterable[Run], metric: str) -> list[MetricSummary]:
+    """Per (model, dataset): mean, std, min and max of the test metric, best mean first per dataset."""
+    name = check_rank_metric(metric)
+    groups: dict[tuple[str, str], list[float]] = {}
+    for run in runs:
+        value = run.metric(name)
+        if value is not None:
+            groups.setdefault((run.model_name, run.dataset_name), []).append(value)
+    summaries = [
+        MetricSummary(model=model, dataset=dataset, metric=name, runs=len(values), mean=sum(values) / len(values),
+                      std=_std(values), min=min(values), max=max(values))
+        for (model, dataset), values in groups.items()
+    ]
+    return sorted(summaries, key=lambda s: (s.dataset.lower(), s.mean, s.model.lower()))

@@ -142,6 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--who", default=None, help="who promotes (default: the login name)")
     promote.set_defaults(handler=_promote)
 
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="compare models, see forecasts and explore predictions in the browser (Panel)",
+        description=(
+            "Start the Panel dashboard: Overview, Model comparison, Forecasts, Predictions explorer and Benchmark "
+            "results. The sidebar switches between MLflow live, the benchmark JSON and the DuckDB warehouse."
+        ),
+    )
+    dashboard.add_argument("--source", choices=SOURCES,
+                           help="run source selected when a page opens: mlflow (live), json (benchmark results file) or "
+                                "duckdb (warehouse filled by `sync`); default $ML_PORTFOLIO_SOURCE, else mlflow")
+    dashboard.add_argument("--results-json", metavar="PATH",
+                           help=f"results file for the json source (default: {DEFAULT_OUTPUT_DIR}/mlflow_benchmark_results.json)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    dashboard.add_argument("--port", type=_port, default=5006, help="port (default: 5006)")
+    dashboard.set_defaults(handler=_dashboard)
+
     sync = commands.add_parser(
         "sync",
         help="copy new and changed runs from the tracking store into the DuckDB warehouse",
@@ -235,6 +252,17 @@ def _promote(args: argparse.Namespace, container) -> int:
           f"at {promotion.when:%Y-%m-%d %H:%M:%S} UTC; test_mape {promotion.metrics.get('test_mape', float('nan')):.4g}")
     if args.stage:
         print(f"note: registry stages are deprecated; applied as alias {promotion.alias!r}", file=sys.stderr)
+    return 0
+
+
+def _dashboard(args: argparse.Namespace, container) -> int:
+    from entrypoints.dashboard import serve
+
+    try:
+        serve(container, args.host, args.port)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     return 0
 
 

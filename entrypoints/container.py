@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from dependency_injector import containers, providers
 
-from application.benchmark import BenchmarkRuns
+from application.benchmark import BenchmarkRuns, RankRuns
+from application.dashboard import DescribeRegistry, ForecastStore, ReadPredictions
 from application.serving import (
     CheckHealth,
     DescribeModel,
@@ -39,6 +40,7 @@ def adapter(path: str) -> Callable:
 
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration()
+    settings = providers.Dependency(instance_of=Settings)
 
     sales_source = providers.Singleton(adapter("adapters.filesystem.sales_csv.CsvSalesSource"))
     trainer = providers.Singleton(adapter("adapters.forecasting.trainer.ForecastingModelTrainer"))
@@ -46,14 +48,13 @@ class Container(containers.DeclarativeContainer):
 
     mlflow_runs = providers.Singleton(adapter("adapters.mlflow.runs.MlflowRunRepository"), tracking_uri=config.tracking_uri)
     warehouse = providers.Singleton(adapter("adapters.duckdb.warehouse.DuckDbRunRepository"), path=config.warehouse)
-    # The same file as `warehouse`, as its own provider so the history can be replaced alone.
-    warehouse_history = providers.Singleton(adapter("adapters.duckdb.warehouse.DuckDbRunRepository"), path=config.warehouse)
     json_runs = providers.Singleton(adapter("adapters.filesystem.results_json.JsonRunRepository"), path=config.results_json)
     run_source = providers.Selector(config.source, mlflow=mlflow_runs, duckdb=warehouse, json=json_runs)
     results_writer = providers.Singleton(adapter("adapters.filesystem.results_writer.FilesystemResultsWriter"))
 
     train_models = providers.Factory(TrainModels, sales=sales_source, trainer=trainer, tracker=tracker)
-    benchmark_runs = providers.Factory(BenchmarkRuns, source=run_source, writer=results_writer, history=warehouse_history)
+    rank_runs = providers.Factory(RankRuns, source=run_source)
+    benchmark_runs = providers.Factory(BenchmarkRuns, rank=rank_runs, writer=results_writer, history=warehouse)
     sync_warehouse = providers.Factory(SyncWarehouse, feed=mlflow_runs, warehouse=warehouse)
 
     model_registry = providers.Singleton(adapter("adapters.mlflow.registry.MlflowModelRegistry"), tracking_uri=config.tracking_uri)
@@ -66,9 +67,16 @@ class Container(containers.DeclarativeContainer):
     list_promotions = providers.Factory(ListPromotions, registry=model_registry)
     check_health = providers.Factory(CheckHealth, registry=model_registry, models=served_models)
 
+    # The dashboard switches its run source per session: each source by name, beside the Selector.
+    run_sources = providers.Aggregate(mlflow=mlflow_runs, duckdb=warehouse, json=json_runs)
+    describe_registry = providers.Factory(DescribeRegistry, registry=model_registry)
+    forecast_store = providers.Factory(ForecastStore, forecast=forecast_sales, models=served_models)
+    predictions_reader = providers.Singleton(adapter("adapters.filesystem.predictions_csv.CsvPredictionsReader"))
+    read_predictions = providers.Factory(ReadPredictions, reader=predictions_reader)
+
 
 def create_container(settings: Settings) -> Container:
-    container = Container()
+    container = Container(settings=providers.Object(settings))
     container.config.from_dict(
         {"tracking_uri": settings.tracking_uri, "warehouse": settings.warehouse, "source": settings.source,
          "results_json": settings.results_json}

@@ -97,16 +97,19 @@ class JsonRunRepository:
     def __init__(self, path: str) -> None:
         self._path = Path(path)
         self._data: dict | None = None
+        self._stamp: int | None = None
 
     def describe(self) -> str:
         return f"json {self._path}"
 
     def _load(self) -> dict:
-        if self._data is None:
-            if not self._path.is_file():
-                raise SourceUnavailableError(
-                    f"no benchmark results at {self._path}; `ml-portfolio benchmark` writes them"
-                )
+        try:
+            stamp = self._path.stat().st_mtime_ns
+        except OSError:
+            raise SourceUnavailableError(
+                f"no benchmark results at {self._path}; `ml-portfolio benchmark` writes them"
+            ) from None
+        if self._data is None or stamp != self._stamp:  # a later benchmark replaced the file
             try:
                 data = json.loads(self._path.read_text())
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -117,7 +120,7 @@ class JsonRunRepository:
                 raise SourceUnavailableError(
                     f"{self._path} has schema version {data.get('schema_version')}; this version reads {SCHEMA_VERSION}"
                 )
-            self._data = data
+            self._data, self._stamp = data, stamp
         return self._data
 
     def experiments(self) -> list[Experiment]:

@@ -81,10 +81,18 @@ class ConstantForecastModel:
     def __init__(self, level: float, store_ids: Sequence[int] = (1, 2, 3), last_week: date = date(2012, 10, 26)) -> None:
         self.level, self.store_ids, self.last_week = level, tuple(store_ids), last_week
 
-    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+    def _check(self, store_ids: Sequence[int]) -> None:
         unknown = sorted(set(store_ids) - set(self.store_ids))
         if unknown:
             raise UnknownStoreError(f"unknown store_id {unknown[0]}; this model knows stores {min(self.store_ids)}..{max(self.store_ids)}")
+
+    def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
+        """Eight weeks at `level`, ending at the last week."""
+        self._check([store_id])
+        return tuple((self.last_week - timedelta(weeks=k), self.level) for k in range(7, -1, -1))
+
+    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+        self._check(store_ids)
         spread = None if confidence is None else 0.1 * self.level
         return tuple(
             ForecastPoint(store_id=s, step=h, date=self.last_week + timedelta(weeks=h), prediction=self.level,

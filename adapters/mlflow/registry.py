@@ -163,13 +163,22 @@ class PyfuncForecastModel:
                 [self._forecaster.calibration.half_width(step, confidence) for step in range(1, MAX_HORIZON + 1)])
         return self._widths[confidence]
 
-    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+    def _check(self, store_ids: Sequence[int]) -> None:
         unknown = sorted(set(store_ids) - set(self._row))
         if unknown:
             raise UnknownStoreError(
                 f"unknown store_id {', '.join(map(str, unknown))}; this model knows stores "
                 f"{min(self.store_ids)}..{max(self.store_ids)}"
             )
+
+    def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
+        self._check([store_id])
+        carried = self._forecaster.history
+        weeks = carried.weeks.astype(object)  # datetime64[D] -> datetime.date
+        return tuple(zip(weeks, (float(v) for v in carried.sales[:, self._row[store_id]])))
+
+    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+        self._check(store_ids)
         points = []
         widths = self._half_widths(confidence)[:horizon] if confidence is not None else None
         for store in store_ids:

@@ -9,7 +9,7 @@ from adapters.filesystem.results_json import JsonRunRepository
 from adapters.filesystem.results_writer import FilesystemResultsWriter
 from adapters.memory.runs import InMemoryRunRepository
 from adapters.mlflow.runs import MlflowRunRepository
-from application.benchmark import BenchmarkRequest, BenchmarkRuns
+from application.benchmark import BenchmarkRequest, BenchmarkRuns, RankRuns
 from domain.errors import SourceUnavailableError
 from domain.leaderboard import RunFilter
 from tests.support import RunSpec, domain_objects, log_to_mlflow, ms
@@ -41,7 +41,7 @@ def duckdb(tmp_path):
 def json(tmp_path):
     # A results file written by a benchmark over every run, unfinished ones included.
     source = InMemoryRunRepository(*domain_objects(SPECS))
-    BenchmarkRuns(source, FilesystemResultsWriter(), source)(BenchmarkRequest(run_filter=RunFilter(include_unfinished=True)), str(tmp_path))
+    BenchmarkRuns(RankRuns(source), FilesystemResultsWriter(), source)(BenchmarkRequest(run_filter=RunFilter(include_unfinished=True)), str(tmp_path))
     return JsonRunRepository(str(tmp_path / "mlflow_benchmark_results.json"))
 
 

@@ -7,14 +7,14 @@ import pytest
 from adapters.filesystem import results_writer
 from adapters.filesystem.results_writer import FilesystemResultsWriter
 from adapters.memory.runs import InMemoryRunRepository
-from application.benchmark import BenchmarkRequest, BenchmarkRuns
+from application.benchmark import BenchmarkRequest, BenchmarkRuns, RankRuns
 from tests.contract.test_run_source import SPECS
 from tests.support import domain_objects
 
 
 def test_a_failure_while_rendering_leaves_the_previous_results(tmp_path, monkeypatch):
     source = InMemoryRunRepository(*domain_objects(SPECS))
-    BenchmarkRuns(source, FilesystemResultsWriter(), source)(BenchmarkRequest(), str(tmp_path))
+    BenchmarkRuns(RankRuns(source), FilesystemResultsWriter(), source)(BenchmarkRequest(), str(tmp_path))
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert len(before) == 6
 
@@ -23,7 +23,7 @@ def test_a_failure_while_rendering_leaves_the_previous_results(tmp_path, monkeyp
 
     monkeypatch.setattr(results_writer, "_scatter", broken)
     with pytest.raises(RuntimeError, match="renderer crashed"):
-        BenchmarkRuns(source, FilesystemResultsWriter(), source)(BenchmarkRequest(rank_by="rmse"), str(tmp_path))
+        BenchmarkRuns(RankRuns(source), FilesystemResultsWriter(), source)(BenchmarkRequest(rank_by="rmse"), str(tmp_path))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert len(source.history) == 1  # the failed benchmark was not recorded either
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 
+from adapters.forecasting.synthetic import synthetic_walmart
 from adapters.mlflow.registry import MlflowModelLoader
 from domain.errors import UnknownStoreError
 from domain.models import ModelVersion
@@ -30,3 +33,18 @@ def test_table_matches_the_pyfunc_model(synthetic_training, model):
     np.testing.assert_allclose([p.prediction for p in plain], pyfunc.predict(pd.DataFrame({"store_id": [1], "horizon": [52]})).prediction)
     with pytest.raises(UnknownStoreError, match="knows stores 1..45"):
         served.forecast([46], 3, 0.9)
+
+
+def test_history_is_the_tail_of_the_training_table_the_forecast_continues(synthetic_training):
+    store, _, _ = synthetic_training
+    served = MlflowModelLoader(store.uri).load(ModelVersion(name="lightgbm", version=1))
+    table = synthetic_walmart()
+    table["Date"] = pd.to_datetime(table.Date, format="%d-%m-%Y")
+    sales = table[table.Store == 9].sort_values("Date")
+    history = served.history(9)
+    assert len(history) == 65
+    assert [round(v, 2) for _, v in history] == [round(v, 2) for v in sales.Weekly_Sales.tail(65)]
+    assert history[-1][0] == served.last_week == sales.Date.iloc[-1].date()
+    assert served.forecast([9], 1, None)[0].date == history[-1][0] + timedelta(weeks=1)
+    with pytest.raises(UnknownStoreError, match="knows stores 1..45"):
+        served.history(0)

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from domain.errors import InvalidValueError
-from domain.leaderboard import Aggregate, EmptySelection, RunFilter, build_leaderboard, select
+from domain.leaderboard import Aggregate, EmptySelection, RunFilter, build_leaderboard, select, summarise
 from domain.runs import Run
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -75,3 +75,14 @@ def test_filters_are_case_insensitive_and_name_what_emptied_the_result():
         select([runs[-1]], RunFilter(), "exp")
     with pytest.raises(EmptySelection, match="no runs in exp"):
         select([], RunFilter(), "exp")
+
+
+def test_summary_statistics_per_model_and_dataset_over_runs_that_logged_the_metric():
+    stats = {(s.model, s.dataset): s for s in summarise(RUNS, "mape")}
+    lgb = stats[("LightGBM", "walmart")]
+    assert (lgb.runs, lgb.mean, lgb.min, lgb.max) == (2, 3.5, 3.0, 4.0)
+    assert lgb.std == pytest.approx(0.7071, abs=1e-4)
+    assert stats[("Naive", "walmart")].mean == 0.0 and stats[("Naive", "walmart")].std is None
+    # per dataset, best mean first; a tie goes by name
+    assert [(s.dataset, s.model) for s in summarise(RUNS, "mape")] == [
+        ("m5", "LightGBM"), ("walmart", "Naive"), ("walmart", "LightGBM"), ("walmart", "XGBoost")]

@@ -1,0 +1,75 @@
+Feature: The dashboard in a browser
+  `ml-portfolio dashboard` shows the portfolio read from MLflow live, the benchmark JSON or the
+  DuckDB warehouse. These scenarios drive a real dashboard process on 127.0.0.1 in headless
+  Chromium, over a store whose runs were trained, benchmarked and synced by the real CLI, with
+  lightgbm version 1 promoted to champion.
+
+  Background:
+    Given a dashboard over a trained, benchmarked and synced store
+
+  Scenario Outline: Every page draws its plots
+    When I open the "<page>" page
+    Then it draws <plots> plots
+    And a screenshot of the page is kept
+
+    Examples:
+      | page             | plots |
+      | Overview         | 1     |
+      | Model comparison | 6     |
+      | Forecasts        | 1     |
+
+  Scenario: The overview shows the benchmark's best model and the champion
+    When I open the "Overview" page
+    Then the best model and its MAPE are those the benchmark ranked first
+    And the champion shown is lightgbm version 1
+
+  Scenario: Every source gives the same ranking
+    When I open the "Model comparison" page
+    Then the rankings table is the benchmark's ranking for each source in turn: MLflow live, Benchmark JSON, DuckDB warehouse
+
+  Scenario: A forecast comes from the registry with its interval band
+    When I open the "Forecasts" page
+    Then the forecast shown is the champion's and its table has 12 weeks within their intervals
+
+  Scenario: An uploaded CSV is scored and its columns detected
+    When I open the "Predictions explorer" page
+    And I upload a CSV with columns "week,actual_sales,predicted_sales" and rows "2012-01-06,100,110; 2012-01-13,200,190; 2012-01-20,400,400; 2012-01-27,50,40"
+    Then the columns selected are "week", "actual_sales" and "predicted_sales"
+    And the scores shown are "MAPE 8.75 %", "RMSE 8.66" and "MAE 7.5"
+    And it draws 3 plots
+    And a screenshot of the page is kept
+
+  Scenario Outline: A malformed upload says what is wrong and the session goes on
+    When I open the "Predictions explorer" page
+    And I upload <upload>
+    Then the page says "<message>"
+    When I upload a CSV with columns "actual,predicted" and rows "10,11; 20,18"
+    Then the scores shown are "MAPE 10 %"
+
+    Examples:
+      | upload                                                        | message                          |
+      | a PNG image                                                   | not a CSV file                   |
+      | a CSV with columns "city,state" and rows "Austin,TX; Boston,MA" | no numeric column              |
+      | a CSV with columns "store,city" and rows "1,Austin; 2,Boston" | only one numeric column (store)  |
+      | a CSV with columns "actual,predicted" and rows "10,11; 20,"   | mismatched lengths               |
+      | a CSV with columns "actual,predicted" and rows "0,1; 20,18"   | MAPE is undefined: the actual is 0 in row(s) 2 |
+
+  Scenario: The benchmark results page downloads the table it shows
+    When I open the "Benchmark results" page
+    Then the summary statistics have one row per model with its runs
+    And the downloaded CSV has the rows of the results table, as the benchmark wrote them
+    And a screenshot of the page is kept
+
+  Scenario: No benchmark JSON yet
+    Given the dashboard's results file does not exist
+    When I open the "Overview" page with the source "json"
+    Then the page says "ml-portfolio benchmark writes them"
+    And the source shown is "json"
+
+  Scenario: The tracking store is unreachable
+    Given a dashboard whose tracking store is unreachable
+    When I open the "Overview" page
+    Then the page says "failed while"
+    When I open the "Predictions explorer" page
+    And I upload a CSV with columns "actual,predicted" and rows "10,11; 20,18"
+    Then the scores shown are "MAPE 10 %"
