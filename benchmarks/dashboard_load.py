@@ -19,12 +19,13 @@ least 5x faster than MLflow live at 10,000 runs.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import sys
 import tempfile
 import time
-from contextlib import chdir
+from contextlib import chdir, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +67,9 @@ def measure(browser, runs: int, repeats: int, timeout: float) -> dict[str, list[
         env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
         os.environ["MLFLOW_TRACKING_URI"] = uri
         for command in (["benchmark"], ["sync"]):
-            if cli(command) != 0:
+            with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):  # tables and progress: not ours to print
+                code = cli(command)
+            if code != 0:
                 raise SystemExit(f"ml-portfolio {' '.join(command)} failed")
         print(f"{runs:,} runs: store, benchmark JSON and warehouse ready in {time.perf_counter() - started:.1f} s",
               flush=True)
