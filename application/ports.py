@@ -150,6 +150,9 @@ class ModelRegistry(Protocol):
     def test_metrics(self, version: ModelVersion) -> dict[str, float]:
         """The test_* metrics of the run that produced the version."""
 
+    def versions_of_run(self, run_id: str) -> list[ModelVersion]:
+        """The versions registered from the run, of any model; empty if none."""
+
     def set_alias(self, name: str, alias: str, version: int) -> None:
         """Point the alias at the version."""
 

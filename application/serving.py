@@ -6,6 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -14,7 +15,9 @@ from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownMo
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon
 from domain.models import CHAMPION, ModelVersion, Promotion, RegisteredModel, check_model_name, parse_version_ref, stage_alias
 
+T = TypeVar("T")
 FALLBACK_MODEL = "lightgbm"
+DEFAULT_MODEL_KEY = ("", "default model")  # no model is named "": a key of its own in the reference cache
 
 
 class ServedModels:
@@ -31,24 +34,27 @@ class ServedModels:
         self._lock = threading.Lock()
         self._loaded: OrderedDict[tuple[str, int], ForecastModel] = OrderedDict()
         self._metrics: dict[tuple[str, int], dict[str, float]] = {}
-        self._resolved: dict[tuple[str, str], tuple[ModelVersion, float]] = {}
+        self._resolved: dict[tuple[str, str], tuple[Any, float]] = {}
         self._loading: dict[tuple[str, int], threading.Lock] = {}
 
     def resolve(self, name: str, ref: str) -> ModelVersion:
-        key = (name, ref)
+        return self.remembered((name, ref), lambda: self._registry.resolve(name, ref))
+
+    def remembered(self, key: tuple[str, str], look_up: Callable[[], T]) -> T:
+        """`look_up()`, kept for the TTL, and the last answer while the registry is unreachable."""
         with self._lock:
             cached = self._resolved.get(key)
         if cached and self._clock() - cached[1] < self._ttl:
             return cached[0]
         try:
-            version = self._registry.resolve(name, ref)
+            found = look_up()
         except TrackingUnavailableError:
             if cached:
                 return cached[0]  # keep serving what we last knew
             raise
         with self._lock:
-            self._resolved[key] = (version, self._clock())
-        return version
+            self._resolved[key] = (found, self._clock())
+        return found
 
     def model(self, version: ModelVersion) -> ForecastModel:
         key = (version.name, version.version)
@@ -80,9 +86,9 @@ class ServedModels:
         return found
 
     def forget(self, name: str) -> None:
-        """Drop what `latest`, aliases and stages of this model pointed at."""
+        """Drop what `latest`, aliases and stages of this model pointed at, and the default model."""
         with self._lock:
-            for key in [k for k in self._resolved if k[0] == name]:
+            for key in [k for k in self._resolved if k[0] in (name, DEFAULT_MODEL_KEY[0])]:
                 del self._resolved[key]
 
     def loaded(self) -> list[str]:
@@ -95,7 +101,7 @@ class ForecastRequest:
     store_ids: tuple[int, ...]
     horizon: int = DEFAULT_HORIZON
     model_name: str | None = None
-    model_version: str = "latest"
+    model_version: str | None = None  # None: the default model's champion, or `latest` of a named model
     include_intervals: bool = True
     confidence_level: float = DEFAULT_CONFIDENCE
 
@@ -106,7 +112,8 @@ class ForecastRequest:
         check_confidence(self.confidence_level)
         if self.model_name is not None:
             check_model_name(self.model_name)
-        object.__setattr__(self, "model_version", parse_version_ref(self.model_version))
+        if self.model_version is not None:
+            object.__setattr__(self, "model_version", parse_version_ref(self.model_version))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,27 +123,37 @@ class ForecastResult:
     made_at: datetime
 
 
-def default_model(registry: ModelRegistry, models: ServedModels) -> str:
-    """The model whose champion has the lowest test MAPE; `lightgbm` if nothing is champion."""
-    champions = []
-    for model in registry.models():
-        if CHAMPION in model.aliases:
-            version = models.resolve(model.name, CHAMPION)
-            champions.append((models.metrics(version).get("test_mape", float("inf")), model.name))
-    return min(champions)[1] if champions else FALLBACK_MODEL
+def default_model(registry: ModelRegistry, models: ServedModels) -> tuple[str, str]:
+    """(name, reference) served when a request names no model: the champion with the lowest test
+    MAPE, else the latest `lightgbm`. Cached like a reference: looked up again after the TTL,
+    the last answer while the registry is down."""
+
+    def best_champion() -> tuple[str, str]:
+        champions = []
+        for model in registry.models():
+            if CHAMPION in model.aliases:
+                version = models.resolve(model.name, CHAMPION)
+                champions.append((models.metrics(version).get("test_mape", float("inf")), model.name))
+        return (min(champions)[1], CHAMPION) if champions else (FALLBACK_MODEL, "latest")
+
+    return models.remembered(DEFAULT_MODEL_KEY, best_champion)
 
 
 class ForecastSales:
-    """Rules: without a model name the best champion serves (else lightgbm); the version is a
-    number, `latest`, an alias or a legacy stage; intervals follow the confidence level."""
+    """Rules: without a model name the best champion serves (else the latest lightgbm); a named
+    model serves its `latest` unless the version is given: a number, `latest`, an alias or a
+    legacy stage; intervals follow the confidence level."""
 
     def __init__(self, registry: ModelRegistry, models: ServedModels,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self._registry, self._models, self._clock = registry, models, clock
 
     def __call__(self, request: ForecastRequest) -> ForecastResult:
-        name = request.model_name or default_model(self._registry, self._models)
-        version = self._models.resolve(name, request.model_version)
+        if request.model_name:
+            name, ref = request.model_name, "latest"
+        else:
+            name, ref = default_model(self._registry, self._models)
+        version = self._models.resolve(name, request.model_version or ref)
         model = self._models.model(version)
         confidence = request.confidence_level if request.include_intervals else None
         points = model.forecast(list(dict.fromkeys(request.store_ids)), request.horizon, confidence)
@@ -174,6 +191,7 @@ class PromoteRequest:
     who: str
     alias: str | None = None
     stage: str | None = None
+    evidence: str | None = None
 
     def __post_init__(self) -> None:
         check_model_name(self.name)
@@ -208,7 +226,7 @@ class PromoteModel:
             from_version=previous.version if previous else None, who=request.who, when=self._clock(),
             metrics=self._registry.test_metrics(target),
             previous_metrics=self._registry.test_metrics(previous) if previous else {},
-            stage=request.stage,
+            stage=request.stage, evidence=request.evidence,
         )
         self._registry.record_promotion(promotion)
         self._models.forget(request.name)

@@ -89,6 +89,7 @@ class Promotion:
     metrics: Mapping[str, float] = field(default_factory=dict)  # the promoted version's test metrics
     previous_metrics: Mapping[str, float] = field(default_factory=dict)
     stage: str | None = None  # the legacy stage asked for, if the request used one
+    evidence: str | None = None  # why, when the promoter gave a reason (the main job records its benchmark)
 
     def __post_init__(self) -> None:
         if not self.alias or not self.who:

@@ -49,6 +49,20 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _training_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--models", type=_models, default=tuple(MODEL_TYPES), metavar="all|NAME,...",
+                         help=f"models to train: 'all' (default) or a comma-separated list of {', '.join(MODEL_TYPES)}")
+    command.add_argument("--data", metavar="PATH",
+                         help="Walmart-shaped CSV (Store, Date dd-mm-yyyy, Weekly_Sales, ...); default: built-in synthetic table")
+    command.add_argument("--dataset", metavar="NAME", help="dataset name tagged on the runs (default: the file's stem, or synthetic_walmart)")
+    command.add_argument("--experiment-name", default=DEFAULT_EXPERIMENT, metavar="NAME",
+                         help=f"MLflow experiment (default: {DEFAULT_EXPERIMENT}; created if missing)")
+    command.add_argument("--horizon", type=_horizon, default=DEFAULT_HORIZON, metavar="N",
+                         help=f"forecast horizon and test-window length in weeks, 1..{MAX_HORIZON} (default: {DEFAULT_HORIZON})")
+    command.add_argument("--folds", type=_positive, default=EvaluationProtocol().folds, metavar="N",
+                         help="rolling-origin backtest folds before the test window (default: 4)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ml-portfolio",
@@ -62,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"DuckDB run warehouse (default: $ML_PORTFOLIO_WAREHOUSE, else {DEFAULT_WAREHOUSE})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    run = commands.add_parser(
+        "run",
+        help="the main job: train, benchmark, promote the best to champion, then serve the API and the dashboard",
+        description=(
+            "Train the portfolio (as `train`), benchmark every finished run of the experiment on that dataset "
+            "(as `benchmark`, writing its files), point `champion` at the best ranked run's registered version "
+            "with the evidence recorded (unless the champion is already as good), then start the HTTP API and "
+            "the dashboard and print their URLs and a curl for /predict. Ctrl-C stops both. Running it again "
+            "adds runs and versions; nothing earlier is lost."
+        ),
+    )
+    _training_flags(run)
+    run.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR, metavar="DIR",
+                     help=f"where the benchmark files go (default: {DEFAULT_OUTPUT_DIR})")
+    run.add_argument("--who", default=None, help="who promotes, as recorded (default: the login name)")
+    run.add_argument("--no-serve", dest="serve", action="store_false",
+                     help="stop after the promotion: no API, no dashboard (for scripts and tests)")
+    run.add_argument("--host", default="127.0.0.1", help="address the API and the dashboard listen on (default: 127.0.0.1)")
+    run.add_argument("--api-port", type=_port, default=8000, help="API port (default: 8000)")
+    run.add_argument("--dashboard-port", type=_port, default=5006, help="dashboard port (default: 5006)")
+    run.set_defaults(handler=_run)
+
     train = commands.add_parser(
         "train",
         help="train, backtest, log and register the forecasting models",
@@ -71,17 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
             "register the model as a self-contained pyfunc version named after the model."
         ),
     )
-    train.add_argument("--models", type=_models, default=tuple(MODEL_TYPES), metavar="all|NAME,...",
-                       help=f"models to train: 'all' (default) or a comma-separated list of {', '.join(MODEL_TYPES)}")
-    train.add_argument("--data", metavar="PATH",
-                       help="Walmart-shaped CSV (Store, Date dd-mm-yyyy, Weekly_Sales, ...); default: built-in synthetic table")
-    train.add_argument("--dataset", metavar="NAME", help="dataset name tagged on the runs (default: the file's stem, or synthetic_walmart)")
-    train.add_argument("--experiment-name", default=DEFAULT_EXPERIMENT, metavar="NAME",
-                       help=f"MLflow experiment (default: {DEFAULT_EXPERIMENT}; created if missing)")
-    train.add_argument("--horizon", type=_horizon, default=DEFAULT_HORIZON, metavar="N",
-                       help=f"forecast horizon and test-window length in weeks, 1..{MAX_HORIZON} (default: {DEFAULT_HORIZON})")
-    train.add_argument("--folds", type=_positive, default=EvaluationProtocol().folds, metavar="N",
-                       help="rolling-origin backtest folds before the test window (default: 4)")
+    _training_flags(train)
     train.add_argument("--no-register", dest="register", action="store_false",
                        help="log the runs but do not register model versions")
     train.set_defaults(handler=_train)
@@ -190,16 +216,50 @@ def _leaderboard(report: TrainingReport) -> str:
     return "\n".join([title, format_table(header, rows, "rl" + "r" * (len(header) - 2))])
 
 
-def _train(args: argparse.Namespace, container) -> int:
-    request = TrainRequest(
+def _train_request(args: argparse.Namespace) -> TrainRequest:
+    return TrainRequest(
         models=args.models, data_path=args.data, dataset_name=args.dataset, experiment_name=args.experiment_name,
-        protocol=EvaluationProtocol(horizon=args.horizon, folds=args.folds), register=args.register,
+        protocol=EvaluationProtocol(horizon=args.horizon, folds=args.folds), register=getattr(args, "register", True),
     )
-    report = container.train_models()(request, progress=_progress)
+
+
+def _print_training(report: TrainingReport) -> None:
     print(_leaderboard(report))
     for outcome in report.failed:
         print(f"error: {outcome.model} failed: {outcome.error} (run {outcome.run_id or 'not created'})", file=sys.stderr)
+
+
+def _train(args: argparse.Namespace, container) -> int:
+    report = container.train_models()(_train_request(args), progress=_progress)
+    _print_training(report)
     return EXIT_PARTIAL if report.failed else 0
+
+
+def _run(args: argparse.Namespace, container) -> int:
+    import getpass
+
+    from adapters.filesystem.text_tables import rankings_table, significance_line
+    from application.portfolio import PortfolioRequest
+    from entrypoints.launcher import check_ports, serve_api_and_dashboard
+
+    if args.serve:  # before the minutes of training, not after
+        check_ports(args.host, (args.api_port, args.dashboard_port))
+    request = PortfolioRequest(training=_train_request(args), output_dir=args.output_dir, who=args.who or getpass.getuser())
+    report = container.run_portfolio()(request, progress=_progress)
+    _print_training(report.training)
+    print("", rankings_table(report.benchmark), significance_line(report.benchmark), sep="\n")
+    champion = report.champion
+    if report.promotion:
+        moved = f"from version {report.promotion.from_version}" if report.promotion.from_version else "(new alias)"
+        print(f"\npromoted {champion.name} version {champion.version} to champion {moved}")
+    else:
+        print(f"\n{champion.name}@champion stays at version {champion.version}: the best run is no better")
+    print(f"evidence: {report.evidence}")
+    code = EXIT_PARTIAL if report.training.failed else 0
+    if not args.serve:
+        return code
+    settings = container.settings()
+    return serve_api_and_dashboard(settings, args.output_dir, args.host, args.api_port, args.dashboard_port) or code
 
 
 def _benchmark(args: argparse.Namespace, container) -> int:

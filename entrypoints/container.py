@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 
 from application.benchmark import BenchmarkRuns, RankRuns
 from application.dashboard import DescribeRegistry, ForecastStore, ReadPredictions
+from application.portfolio import RunPortfolio
 from application.serving import (
     CheckHealth,
     DescribeModel,
@@ -66,6 +67,8 @@ class Container(containers.DeclarativeContainer):
     promote_model = providers.Factory(PromoteModel, registry=model_registry, models=served_models)
     list_promotions = providers.Factory(ListPromotions, registry=model_registry)
     check_health = providers.Factory(CheckHealth, registry=model_registry, models=served_models)
+    run_portfolio = providers.Factory(RunPortfolio, train=train_models, benchmark=benchmark_runs, registry=model_registry,
+                                      promote=promote_model)
 
     # The dashboard switches its run source per session: each source by name, beside the Selector.
     run_sources = providers.Aggregate(mlflow=mlflow_runs, duckdb=warehouse, json=json_runs)

@@ -42,7 +42,7 @@ from domain.errors import (
     WritesDisabledError,
 )
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_HORIZON
-from domain.models import CHAMPION, ModelVersion, Promotion
+from domain.models import ModelVersion, Promotion
 from entrypoints.config import Settings, quiet_libraries
 
 log = logging.getLogger("ml_portfolio.http")
@@ -58,8 +58,10 @@ class PredictBody(msgspec.Struct, forbid_unknown_fields=True):
     store_id: STORE | None = None
     store_ids: Annotated[list[STORE], msgspec.Meta(min_length=1, max_length=1000)] | None = None
     horizon: Annotated[int, msgspec.Meta(ge=1, le=MAX_HORIZON, description="weeks ahead")] = DEFAULT_HORIZON
-    model_name: Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, description="default: the champion of the best model, else lightgbm")] | None = None
-    model_version: VERSION_REF = "latest"
+    model_name: Annotated[str, msgspec.Meta(
+        pattern=NAME_PATTERN, description="default: the best champion (and model_version defaults to `champion`), else the "
+                                          "latest lightgbm")] | None = None
+    model_version: VERSION_REF | None = None  # the champion when model_name is omitted, else latest
     include_intervals: bool = True
     confidence_level: Annotated[float, msgspec.Meta(ge=0.5, le=0.99, description="coverage of the prediction interval")] = DEFAULT_CONFIDENCE
 
@@ -130,6 +132,7 @@ class PromotionBody(msgspec.Struct):
     previous_metrics: dict[str, float]
     stage: str | None
     deprecation: str | None = None
+    evidence: str | None = None
 
 
 class PromotionsResponse(msgspec.Struct):
@@ -163,7 +166,7 @@ def _promotion_body(promotion: Promotion) -> PromotionBody:
     return PromotionBody(model=promotion.model, alias=promotion.alias, to_version=promotion.to_version,
                          from_version=promotion.from_version, who=promotion.who, when=promotion.when,
                          metrics=dict(promotion.metrics), previous_metrics=dict(promotion.previous_metrics),
-                         stage=promotion.stage, deprecation=deprecation)
+                         stage=promotion.stage, deprecation=deprecation, evidence=promotion.evidence)
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -293,8 +296,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         """Load the champion before the first request; a store that is down only degrades /health."""
         try:
             served = container.served_models()
-            name = default_model(container.model_registry(), served)
-            served.model(served.resolve(name, CHAMPION if name != "lightgbm" else "latest"))
+            served.model(served.resolve(*default_model(container.model_registry(), served)))
         except DomainError as exc:
             log.warning("no model loaded at startup: %s", exc)
 

@@ -132,9 +132,12 @@ def mlflow_server(tmp_path_factory):
     """A real `mlflow server` on 127.0.0.1: SQLite backend, local artifact root, --serve-artifacts."""
     folder = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [str(BIN / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
-               "--artifacts-destination", str(folder / "artifacts"), "--serve-artifacts",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    with running(command, f"{url}/health", folder):
-        yield url
+    with running(mlflow_server_command(folder, port), f"http://127.0.0.1:{port}/health", folder):
+        yield f"http://127.0.0.1:{port}"
+
+
+def mlflow_server_command(folder: Path, port: int) -> list[str]:
+    """`mlflow server` on 127.0.0.1:PORT keeping its runs and artifacts in FOLDER (restartable)."""
+    return [str(BIN / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
+            "--artifacts-destination", str(folder / "artifacts"), "--serve-artifacts",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]

@@ -59,6 +59,10 @@ class InMemoryModelRegistry:
         self._check()
         return {k: v for k, v in self._metrics.get(version.run_id or "", {}).items() if k.startswith("test_")}
 
+    def versions_of_run(self, run_id: str) -> list[ModelVersion]:
+        self._check()
+        return [self._with_aliases(v) for versions in self._versions.values() for v in versions if v.run_id == run_id]
+
     def set_alias(self, name: str, alias: str, version: int) -> None:
         self._check()
         self._aliases.setdefault(name, {})[alias] = version

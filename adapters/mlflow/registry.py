@@ -102,6 +102,11 @@ class MlflowModelRegistry:
         run = self._call(f"reading run {version.run_id}", lambda: self._client.get_run(version.run_id))
         return {k: v for k, v in run.data.metrics.items() if k.startswith("test_")}
 
+    def versions_of_run(self, run_id: str) -> list[ModelVersion]:
+        found = self._call(f"reading the versions of run {run_id}",
+                           lambda: self._client.search_model_versions(f"run_id = '{run_id}'"))
+        return [_version(v) for v in found]
+
     def set_alias(self, name: str, alias: str, version: int) -> None:
         self._call(f"setting {name}@{alias}", lambda: self._client.set_registered_model_alias(name, alias, str(version)))
 
@@ -110,6 +115,7 @@ class MlflowModelRegistry:
             "model": promotion.model, "alias": promotion.alias, "to_version": promotion.to_version,
             "from_version": promotion.from_version, "who": promotion.who, "when": promotion.when.isoformat(),
             "metrics": dict(promotion.metrics), "previous_metrics": dict(promotion.previous_metrics), "stage": promotion.stage,
+            "evidence": promotion.evidence,
         }
         key = f"{PROMOTION_TAG}{int(promotion.when.timestamp() * 1000)}"
         self._call("recording the promotion", lambda: self._client.set_model_version_tag(
@@ -127,6 +133,7 @@ class MlflowModelRegistry:
                         from_version=record["from_version"], who=record["who"],
                         when=datetime.fromisoformat(record["when"]), metrics=record["metrics"],
                         previous_metrics=record["previous_metrics"], stage=record.get("stage"),
+                        evidence=record.get("evidence"),
                     ))
         return sorted(found, key=lambda p: p.when)
 

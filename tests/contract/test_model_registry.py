@@ -60,6 +60,12 @@ def test_unknown_references(registry, name, ref, message):
         registry.resolve(name, ref)
 
 
+def test_versions_of_a_run(registry):
+    version = registry.resolve("seasonal_naive", "2")
+    assert [(v.name, v.version) for v in registry.versions_of_run(version.run_id)] == [("seasonal_naive", 2)]
+    assert registry.versions_of_run("0123456789abcdef0123456789abcdef") == []
+
+
 def test_aliases_and_stages(registry):
     registry.set_alias("seasonal_naive", "champion", 1)
     assert registry.resolve("seasonal_naive", "champion").version == 1
@@ -75,7 +81,8 @@ def test_promotions_are_kept_in_order(registry):
                       when=datetime(2026, 1, 1, tzinfo=timezone.utc), metrics={"test_mape": 5.7})
     second = Promotion(model="seasonal_naive", alias="champion", to_version=2, from_version=1, who="b",
                        when=datetime(2026, 1, 2, tzinfo=timezone.utc), metrics={"test_mape": 5.6},
-                       previous_metrics={"test_mape": 5.7}, stage="Production")
+                       previous_metrics={"test_mape": 5.7}, stage="Production",
+                       evidence="ranked 1 of 5 models by test mape")
     registry.record_promotion(second)
     registry.record_promotion(first)
     assert registry.promotions("seasonal_naive") == [first, second]

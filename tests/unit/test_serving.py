@@ -77,12 +77,20 @@ def test_cached_models_keep_serving_while_the_registry_is_down(world):
     assert CheckHealth(registry, served)().status == "ok"
 
 
-def test_default_model_is_the_best_champion_else_lightgbm(world):
-    registry, _, _, served = world
+def test_default_model_is_the_best_champion_else_lightgbm_and_is_remembered_like_a_reference(world):
+    registry, _, clock, served = world
     assert forecast(served, registry).forecast.model_name == "lightgbm"
-    registry.set_alias("xgboost", "champion", 1)
+    registry.set_alias("xgboost", "champion", 1)  # as another API process would
     registry.set_alias("lightgbm", "champion", 1)  # test_mape 3.0 > xgboost's 2.5
+    assert forecast(served, registry).forecast.model_name == "lightgbm"  # within the TTL
+    clock.now = 6.0
     assert forecast(served, registry).forecast.model_name == "xgboost"
+    registry.up = False
+    clock.now = 60.0
+    assert forecast(served, registry).forecast.model_name == "xgboost"  # the last answer while the registry is down
+    registry.up = True
+    PromoteModel(registry, served)(PromoteRequest(name="lightgbm", version="2", alias="champion", who="me"))
+    assert forecast(served, registry).forecast.model_name == "lightgbm"  # a promotion here counts at once
 
 
 def test_intervals_and_errors(world):

@@ -1,0 +1,100 @@
+"""RunPortfolio: the main job. Train the portfolio, benchmark it, promote the best to champion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.benchmark import BenchmarkReport, BenchmarkRequest, BenchmarkRuns
+from application.ports import ModelRegistry, Progress
+from application.serving import PromoteModel, PromoteRequest
+from application.train import TrainingReport, TrainModels, TrainRequest
+from domain.errors import TrainingError, UnknownModelError
+from domain.leaderboard import Ranking, RunFilter
+from domain.models import CHAMPION, ModelVersion, Promotion
+
+RANK_BY = "mape"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortfolioRequest:
+    training: TrainRequest
+    output_dir: str
+    who: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortfolioReport:
+    training: TrainingReport
+    benchmark: BenchmarkReport
+    written: tuple[str, ...]
+    champion: ModelVersion  # the version `champion` points at when the job ends
+    promotion: Promotion | None  # None when the champion already was as good as the best
+    evidence: str  # why the champion is the champion
+
+
+def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, output_dir: str) -> str:
+    board = report.leaderboard
+    runner_up = next((r for r in board.rankings if r.dataset == best.dataset and r.rank > best.rank), None)
+    parts = [f"ranked {best.rank} of {sum(r.dataset == best.dataset for r in board.rankings)} models by test {board.rank_by} "
+             f"({best.value:.4g}) on {best.dataset} over {len(report.runs)} finished runs of experiment(s) "
+             f"{', '.join(e.name for e in report.experiments)}, benchmark of {report.generated_at:%Y-%m-%d %H:%M:%S} UTC "
+             f"(run {version.run_id})"]
+    if runner_up:
+        parts.append(f"next {runner_up.model} {runner_up.value:.4g}")
+    if report.significance and best.rank == 1:
+        test = report.significance
+        parts.append(f"Wilcoxon signed-rank on {test.pairs} {test.paired_by} pairs p = {test.p_value:.3g}")
+    else:
+        parts.append(f"gap not tested: {report.significance_note}")
+    parts.append(f"results in {output_dir}/mlflow_benchmark_results.json")
+    return "; ".join(parts)
+
+
+class RunPortfolio:
+    """Rules: the benchmark covers every finished run of the experiment on the trained dataset,
+    earlier invocations' included, so a re-run adds runs and versions and never forgets one;
+    the best ranked row that has a registered version becomes `champion` of its model, unless
+    the current champion's test metric is already as good (then nothing is promoted, so
+    re-running the same job moves nothing); every promotion carries its evidence.
+    """
+
+    def __init__(self, train: TrainModels, benchmark: BenchmarkRuns, registry: ModelRegistry, promote: PromoteModel) -> None:
+        self._train, self._benchmark, self._registry, self._promote = train, benchmark, registry, promote
+
+    def __call__(self, request: PortfolioRequest, progress: Progress = lambda message: None) -> PortfolioReport:
+        training = self._train(request.training, progress)
+        if len(training.failed) == len(training.outcomes):
+            raise TrainingError("no model trained: " + "; ".join(f"{o.model}: {o.error}" for o in training.failed))
+        progress(f"benchmarking experiment {training.experiment} on {training.dataset.name}")
+        benchmark = BenchmarkRequest(experiments=(training.experiment,), run_filter=RunFilter(dataset=training.dataset.name),
+                                     rank_by=RANK_BY)
+        report, written = self._benchmark(benchmark, request.output_dir, progress)
+        ranking, best = self._best_version(report)
+        evidence = _evidence(report, ranking, best, request.output_dir)
+        metric = f"test_{RANK_BY}"
+        try:
+            current = self._registry.resolve(best.name, CHAMPION)
+        except UnknownModelError:
+            current = None
+        if current is not None:
+            held = self._registry.test_metrics(current).get(metric, float("inf"))
+            challenger = self._registry.test_metrics(best).get(metric, float("inf"))
+            if current.version == best.version or held <= challenger:
+                progress(f"{best.name}@{CHAMPION} stays at version {current.version} "
+                         f"({metric} {held:.4g}; the best run's version {best.version} has {challenger:.4g})")
+                return PortfolioReport(training=training, benchmark=report, written=tuple(written), champion=current,
+                                       promotion=None, evidence=evidence)
+        promotion = self._promote(PromoteRequest(name=best.name, version=str(best.version), alias=CHAMPION,
+                                                 who=request.who, evidence=evidence))
+        progress(f"promoted {best.name} version {best.version} to {CHAMPION}")
+        return PortfolioReport(training=training, benchmark=report, written=tuple(written),
+                               champion=self._registry.resolve(best.name, CHAMPION), promotion=promotion, evidence=evidence)
+
+    def _best_version(self, report: BenchmarkReport) -> tuple[Ranking, ModelVersion]:
+        """The best ranked row whose run has a registered version, and that version."""
+        rows = {(row.model, row.dataset): row for row in report.leaderboard.results}
+        for ranking in report.leaderboard.rankings:
+            versions = self._registry.versions_of_run(rows[(ranking.model, ranking.dataset)].run_id)
+            if versions:
+                return ranking, max(versions, key=lambda v: v.version)
+        raise UnknownModelError("no ranked run has a registered model version; train without --no-register")
