@@ -7,7 +7,6 @@ Look-ups are case-insensitive and a value of 0.0 is a value, never "missing".
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass

@@ -1,9 +1,8 @@
-"""`ml-portfolio run`, and every entrypoint against a real `mlflow server` that comes and goes."""
+"""Every entrypoint against a real `mlflow server` that comes and goes (the job itself: features/portfolio.feature)."""
 
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import threading
@@ -14,7 +13,7 @@ import duckdb
 import httpx
 from mlflow import MlflowClient
 
-from tests.conftest import CLI, Store, free_port, mlflow_server_command, run_cli, running
+from tests.conftest import CLI, Store, free_port, mlflow_server_command, running
 from tests.contract.test_run_source import SPECS
 from tests.support import RunSpec, log_to_mlflow
 
@@ -31,46 +30,10 @@ def _cli(args: list[str], store: Store, env: dict[str, str]) -> subprocess.Compl
     return subprocess.run(CLI + args, cwd=store.folder, env=env, capture_output=True, text=True, timeout=600)
 
 
-def _closed(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
 @contextmanager
 def _server(folder: Path, port: int):
     with running(mlflow_server_command(folder, port), f"http://127.0.0.1:{port}/health", folder) as process:
         yield process
-
-
-def test_run_trains_benchmarks_promotes_serves_both_and_ctrl_c_stops_them(store):
-    api, dashboard = free_port(), free_port()
-    job = subprocess.Popen(CLI + ["run", "--models", "seasonal_naive", "--api-port", str(api), "--dashboard-port", str(dashboard)],
-                           cwd=store.folder, env=store.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        printed = []
-        for line in job.stdout:  # the job prints its URLs once both answer
-            printed.append(line)
-            if line.startswith("Ctrl-C stops both"):
-                break
-        text = "".join(printed)
-        assert "promoted seasonal_naive version 1 to champion (new alias)" in text, text
-        assert f"API        http://127.0.0.1:{api}" in text and f"Dashboard  http://127.0.0.1:{dashboard}" in text
-        curl = next(line for line in printed if line.startswith("Try"))
-        body = json.loads(curl.split(" -d ", 1)[1].strip().strip("'"))
-        answer = httpx.post(f"http://127.0.0.1:{api}/predict", json=body, timeout=60)
-        assert answer.status_code == 200 and answer.json()["model_name"] == "seasonal_naive", answer.text
-        assert len(answer.json()["forecasts"][0]["predictions"]) == body["horizon"]
-        assert httpx.get(f"http://127.0.0.1:{dashboard}/", timeout=60).status_code == 200
-        evidence = httpx.get(f"http://127.0.0.1:{api}/models/seasonal_naive/promotions", timeout=60).json()
-        assert evidence["promotions"][0]["evidence"].startswith("ranked 1 of 1 models by test mape")
-
-        job.send_signal(signal.SIGINT)
-        assert job.wait(timeout=60) == 0
-        assert "stopped" in job.stderr.read()
-        assert _closed(api) and _closed(dashboard)
-    finally:
-        if job.poll() is None:
-            job.kill()
 
 
 def test_every_entrypoint_against_a_tracking_server(tmp_path):
