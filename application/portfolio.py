@@ -29,7 +29,7 @@ class PortfolioReport:
     written: tuple[str, ...]
     champion: ModelVersion  # the version `champion` points at when the job ends
     promotion: Promotion | None  # None when the champion already was as good as the best
-    evidence: str  # why the champion is the champion
+    evidence: str  # the benchmark's case for the best run; recorded with the promotion, if there is one
 
 
 def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, output_dir: str) -> str:

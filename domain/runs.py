@@ -75,16 +75,12 @@ class Run:
     @property
     def model_name(self) -> str:
         """Tag model_name, tag model_type, param model, param model._target_'s last part, run name prefix."""
-        for value in (
-            self.tags.get("model_name"),
-            self.tags.get("model_type"),
-            self.params.get("model"),
-            (self.params.get("model._target_") or "").rsplit(".", 1)[-1],
-            self.name.rsplit("-", 1)[0] if "-" in self.name else self.name,
-        ):
-            if value:
-                return value
-        return "unknown"
+        # Tried in order and only as far as needed: leaderboards ask every one of up to 100k runs.
+        found = self.tags.get("model_name") or self.tags.get("model_type") or self.params.get("model")
+        if found:
+            return found
+        return ((self.params.get("model._target_") or "").rsplit(".", 1)[-1]
+                or (self.name.rsplit("-", 1)[0] if "-" in self.name else self.name) or "unknown")
 
     @property
     def dataset_name(self) -> str:

@@ -263,7 +263,7 @@ def _run(args: argparse.Namespace, container) -> int:
 
 
 def _benchmark(args: argparse.Namespace, container) -> int:
-    from adapters.filesystem.results_json import report_to_json
+    from adapters.filesystem.results_json import report_to_json, results_to_json
     from adapters.filesystem.results_writer import results_csv
     from adapters.filesystem.text_tables import rankings_table, results_table, significance_line
 
@@ -277,7 +277,7 @@ def _benchmark(args: argparse.Namespace, container) -> int:
         summary = {k: v for k, v in report_to_json(report).items() if k not in ("runs", "store_errors")}
         print(json.dumps(summary, indent=1))
     elif args.format == "csv":
-        print(results_csv(report_to_json(report)["results"]), end="")
+        print(results_csv(results_to_json(report)), end="")
     else:
         print(f"{len(report.runs)} runs from {report.source}\n")
         print(results_table(report), rankings_table(report), significance_line(report), sep="\n\n")

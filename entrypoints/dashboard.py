@@ -19,7 +19,7 @@ import hvplot.pandas  # noqa: F401  (registers DataFrame.hvplot)
 import pandas as pd
 import panel as pn
 
-from adapters.filesystem.results_json import report_to_json
+from adapters.filesystem.results_json import results_to_json
 from adapters.filesystem.results_writer import results_csv
 from application.benchmark import BenchmarkReport, BenchmarkRequest
 from application.dashboard import RunSnapshot, overview
@@ -51,7 +51,7 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 def _results_frame(report: BenchmarkReport) -> pd.DataFrame:
     """The benchmark's results table, exactly as its CSV has it."""
-    return pd.read_csv(io.StringIO(results_csv(report_to_json(report)["results"])))
+    return pd.read_csv(io.StringIO(results_csv(results_to_json(report))))
 
 
 def _runs_frame(report: BenchmarkReport) -> pd.DataFrame:
@@ -413,7 +413,7 @@ class Dashboard:
         stats = pd.DataFrame([(s.model, s.dataset, s.runs, s.mean, s.std, s.min, s.max) for s in summarise(report.runs, metric)],
                              columns=["model", "dataset", "runs", "mean", "std", "min", "max"])
         results = _results_frame(report)
-        download = pn.widgets.FileDownload(callback=lambda: io.StringIO(results_csv(report_to_json(report)["results"])),
+        download = pn.widgets.FileDownload(callback=lambda: io.StringIO(results_csv(results_to_json(report))),
                                            filename="mlflow_benchmark_results.csv", label="Download CSV",
                                            button_type="primary", css_classes=["download-csv"])
         return [pn.pane.Markdown(f"### Test {metric} per model over {len(report.runs):,} runs (primary metric: sidebar of "

@@ -60,6 +60,17 @@ def run_from_json(data: dict) -> Run:
     )
 
 
+def results_to_json(report: BenchmarkReport) -> list[dict]:
+    """The results rows of the report, as the JSON and CSV files have them."""
+    board = report.leaderboard
+    return [
+        {"model_name": row.model, "dataset_name": row.dataset, "runs": row.runs, "run_id": row.run_id,
+         **{name: row.values.get(name) for name in dict.fromkeys((*RESULT_METRICS, board.rank_by))},
+         "std": dict(row.std), "folds": list(row.folds)}
+        for row in board.results
+    ]
+
+
 def report_to_json(report: BenchmarkReport) -> dict:
     board = report.leaderboard
     test = report.significance
@@ -69,12 +80,7 @@ def report_to_json(report: BenchmarkReport) -> dict:
         "generated_at": report.generated_at.isoformat(),
         "source": report.source,
         "filters": report.request.filters(),
-        "results": [
-            {"model_name": row.model, "dataset_name": row.dataset, "runs": row.runs, "run_id": row.run_id,
-             **{name: row.values.get(name) for name in dict.fromkeys((*RESULT_METRICS, board.rank_by))},
-             "std": dict(row.std), "folds": list(row.folds)}
-            for row in board.results
-        ],
+        "results": results_to_json(report),
         "rankings": [
             {"rank": r.rank, "model_name": r.model, "dataset_name": r.dataset, "metric": board.rank_by, "value": r.value}
             for r in board.rankings
