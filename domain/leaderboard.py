@@ -134,7 +134,8 @@ def _score(run: Run, metric: str) -> float:
     return math.inf if value is None else value
 
 
-def _fold_values(run: Run, metric: str) -> tuple[float, ...]:
+def fold_values(run: Run, metric: str) -> tuple[float, ...]:
+    """The run's backtest values of the metric, fold 1 onwards, up to the first fold it lacks."""
     values = []
     for fold in range(1, 100):
         value = run.metric(metric, split=f"fold{fold}")
@@ -159,7 +160,7 @@ def _collapse(group: Sequence[Run], metric: str, aggregate: Aggregate) -> Result
             values[name] = chosen.metric(name, split)
     return ResultRow(
         model=group[0].model_name, dataset=group[0].dataset_name, runs=len(group), values=values, std=std,
-        run_id=chosen.run_id, folds=_fold_values(chosen, metric),
+        run_id=chosen.run_id, folds=fold_values(chosen, metric),
     )
 
 

@@ -26,7 +26,7 @@ from application.dashboard import RunSnapshot, overview
 from application.serving import ForecastRequest
 from domain.errors import DomainError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_HORIZON
-from domain.leaderboard import RANKABLE_METRICS, RESULT_METRICS, RunFilter, summarise
+from domain.leaderboard import RANKABLE_METRICS, RESULT_METRICS, RunFilter, fold_values, summarise
 from domain.models import CHAMPION
 from domain.predictions import PredictionTable, score
 from entrypoints.container import Container
@@ -63,13 +63,8 @@ def _runs_frame(report: BenchmarkReport) -> pd.DataFrame:
 
 def _folds_frame(report: BenchmarkReport) -> pd.DataFrame:
     metric = report.leaderboard.rank_by
-    rows = []
-    for run in report.runs:
-        for fold in range(1, 100):
-            value = run.metric(metric, split=f"fold{fold}")
-            if value is None:
-                break
-            rows.append((run.model_name, fold, value))
+    rows = [(run.model_name, fold, value) for run in report.runs
+            for fold, value in enumerate(fold_values(run, metric), start=1)]
     return pd.DataFrame(rows, columns=["model", "fold", metric])
 
 
