@@ -15,12 +15,12 @@ from typing import Annotated
 
 import msgspec
 from litestar import Litestar, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from application.serving import (
     CheckHealth,
@@ -212,7 +212,7 @@ def index() -> dict[str, str]:
 
 
 @get("/health", summary="Liveness and whether the tracking store answers", sync_to_thread=True)
-def health(check_health: CheckHealth) -> HealthResponse:
+def health(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
     found = check_health()
     return HealthResponse(status=found.status, version=package_version("ml-portfolio"),
                           tracking_reachable=found.tracking_reachable, models_loaded=list(found.models_loaded))
@@ -220,7 +220,7 @@ def health(check_health: CheckHealth) -> HealthResponse:
 
 @post("/predict", summary="Forecast one store or a batch, with prediction intervals", status_code=200,
       responses=ERRORS, sync_to_thread=True)
-def predict(data: PredictBody, forecast_sales: ForecastSales) -> PredictResponse:
+def predict(data: JSONBody[PredictBody], forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
     if (data.store_id is None) == (data.store_ids is None):
         raise ValidationException("give exactly one of store_id and store_ids",
                                   extra=[{"message": "give exactly one of store_id and store_ids", "key": "store_id", "source": "body"}])
@@ -243,7 +243,7 @@ def predict(data: PredictBody, forecast_sales: ForecastSales) -> PredictResponse
 
 @get("/models", summary="Every registered model: newest version, aliases, stage, test metrics", responses={503: ERRORS[503]},
      sync_to_thread=True)
-def models(list_models: ListModels) -> ModelsResponse:
+def models(list_models: NamedDependency[ListModels]) -> ModelsResponse:
     return ModelsResponse(models=[
         ModelBody(name=m.name, latest_version=_version_body(m.latest, dict(m.metrics)), aliases=dict(m.aliases))
         for m in list_models()
@@ -251,16 +251,16 @@ def models(list_models: ListModels) -> ModelsResponse:
 
 
 @get("/models/{name:str}", summary="One model version", responses=ERRORS, sync_to_thread=True)
-def model(name: Annotated[str, Parameter(pattern=NAME_PATTERN)], describe_model: DescribeModel,
-          version: Annotated[str | None, Parameter(query="version", max_length=100, description="a number, `latest`, an alias or a legacy stage (default latest)")] = None) -> VersionBody:
+def model(name: Annotated[str, PathParameter(pattern=NAME_PATTERN)], describe_model: NamedDependency[DescribeModel],
+          version: Annotated[str | None, QueryParameter(name="version", max_length=100, description="a number, `latest`, an alias or a legacy stage (default latest)")] = None) -> VersionBody:
     found = describe_model(name, version)
     return _version_body(found.version, dict(found.metrics))
 
 
 @post("/models/{name:str}/promote", summary="Point an alias (or legacy stage) at a version; needs the bearer token",
       status_code=200, responses=WRITE_ERRORS, sync_to_thread=True)
-def promote(name: Annotated[str, Parameter(pattern=NAME_PATTERN)], data: PromoteBody, request: Request,
-            promote_model: PromoteModel, api_token: str | None) -> PromotionBody:
+def promote(name: Annotated[str, PathParameter(pattern=NAME_PATTERN)], data: JSONBody[PromoteBody], request: Request,
+            promote_model: NamedDependency[PromoteModel], api_token: NamedDependency[str | None]) -> PromotionBody:
     if not api_token:
         raise WritesDisabledError(
             "promotion is disabled on this server: start it with ML_PORTFOLIO_API_TOKEN set, "
@@ -280,7 +280,7 @@ def promote(name: Annotated[str, Parameter(pattern=NAME_PATTERN)], data: Promote
 
 @get("/models/{name:str}/promotions", summary="Promotion history: who, when, from which version to which, metrics",
      responses=ERRORS, sync_to_thread=True)
-def promotions(name: Annotated[str, Parameter(pattern=NAME_PATTERN)], list_promotions: ListPromotions) -> PromotionsResponse:
+def promotions(name: Annotated[str, PathParameter(pattern=NAME_PATTERN)], list_promotions: NamedDependency[ListPromotions]) -> PromotionsResponse:
     return PromotionsResponse(model=name, promotions=[_promotion_body(p) for p in list_promotions(name)])
 
 
