@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any, TypeVar
 
 from application.ports import ForecastModel, ModelLoader, ModelRegistry
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
@@ -123,20 +123,24 @@ class ForecastResult:
     made_at: datetime
 
 
+def best_champion(champions: Iterable[tuple[str, Mapping[str, float]]]) -> str | None:
+    """Of (model name, its champion's test metrics) pairs, the name with the lowest test MAPE
+    (a champion without one comes last); None when there is no champion."""
+    ranked = sorted((metrics.get("test_mape", float("inf")), name) for name, metrics in champions)
+    return ranked[0][1] if ranked else None
+
+
 def default_model(registry: ModelRegistry, models: ServedModels) -> tuple[str, str]:
     """(name, reference) served when a request names no model: the champion with the lowest test
     MAPE, else the latest `lightgbm`. Cached like a reference: looked up again after the TTL,
     the last answer while the registry is down."""
 
-    def best_champion() -> tuple[str, str]:
-        champions = []
-        for model in registry.models():
-            if CHAMPION in model.aliases:
-                version = models.resolve(model.name, CHAMPION)
-                champions.append((models.metrics(version).get("test_mape", float("inf")), model.name))
-        return (min(champions)[1], CHAMPION) if champions else (FALLBACK_MODEL, "latest")
+    def look_up() -> tuple[str, str]:
+        name = best_champion((m.name, models.metrics(models.resolve(m.name, CHAMPION)))
+                             for m in registry.models() if CHAMPION in m.aliases)
+        return (name, CHAMPION) if name else (FALLBACK_MODEL, "latest")
 
-    return models.remembered(DEFAULT_MODEL_KEY, best_champion)
+    return models.remembered(DEFAULT_MODEL_KEY, look_up)
 
 
 class ForecastSales:

@@ -12,6 +12,7 @@ from application.train import TrainingReport, TrainRequest
 from domain.errors import DataError, DomainError, InvalidValueError, NotFoundError, SourceUnavailableError
 from domain.forecasts import DEFAULT_HORIZON, MAX_HORIZON
 from domain.leaderboard import RANKABLE_METRICS, Aggregate, EmptySelection, RunFilter
+from domain.models import Promotion
 from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, EvaluationProtocol, parse_model_keys
 from entrypoints.config import DEFAULT_OUTPUT_DIR, DEFAULT_TRACKING_URI, DEFAULT_WAREHOUSE, SOURCES, Settings, quiet_libraries
 
@@ -235,23 +236,30 @@ def _train(args: argparse.Namespace, container) -> int:
     return EXIT_PARTIAL if report.failed else 0
 
 
-def _run(args: argparse.Namespace, container) -> int:
+def _who(args: argparse.Namespace) -> str:
     import getpass
 
+    return args.who or getpass.getuser()
+
+
+def _moved(promotion: Promotion) -> str:
+    return f"from version {promotion.from_version}" if promotion.from_version else "(new alias)"
+
+
+def _run(args: argparse.Namespace, container) -> int:
     from adapters.filesystem.text_tables import rankings_table, significance_line
     from application.portfolio import PortfolioRequest
     from entrypoints.launcher import check_ports, serve_api_and_dashboard
 
     if args.serve:  # before the minutes of training, not after
         check_ports(args.host, (args.api_port, args.dashboard_port))
-    request = PortfolioRequest(training=_train_request(args), output_dir=args.output_dir, who=args.who or getpass.getuser())
+    request = PortfolioRequest(training=_train_request(args), output_dir=args.output_dir, who=_who(args))
     report = container.run_portfolio()(request, progress=_progress)
     _print_training(report.training)
     print("", rankings_table(report.benchmark), significance_line(report.benchmark), sep="\n")
     champion = report.champion
     if report.promotion:
-        moved = f"from version {report.promotion.from_version}" if report.promotion.from_version else "(new alias)"
-        print(f"\npromoted {champion.name} version {champion.version} to champion {moved}")
+        print(f"\npromoted {champion.name} version {champion.version} to champion {_moved(report.promotion)}")
     else:
         print(f"\n{champion.name}@champion stays at version {champion.version}: the best run is no better")
     print(f"evidence: {report.evidence}")
@@ -300,15 +308,11 @@ def _serve(args: argparse.Namespace, container) -> int:
 
 
 def _promote(args: argparse.Namespace, container) -> int:
-    import getpass
-
     from application.serving import PromoteRequest
 
-    who = args.who or getpass.getuser()
     promotion = container.promote_model()(PromoteRequest(name=args.name, version=args.version, alias=args.alias,
-                                                         stage=args.stage, who=who))
-    moved = f"from version {promotion.from_version}" if promotion.from_version else "(new alias)"
-    print(f"{promotion.model}@{promotion.alias} -> version {promotion.to_version} {moved}, by {promotion.who} "
+                                                         stage=args.stage, who=_who(args)))
+    print(f"{promotion.model}@{promotion.alias} -> version {promotion.to_version} {_moved(promotion)}, by {promotion.who} "
           f"at {promotion.when:%Y-%m-%d %H:%M:%S} UTC; test_mape {promotion.metrics.get('test_mape', float('nan')):.4g}")
     if args.stage:
         print(f"note: registry stages are deprecated; applied as alias {promotion.alias!r}", file=sys.stderr)

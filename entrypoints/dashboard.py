@@ -23,7 +23,7 @@ from adapters.filesystem.results_json import results_to_json
 from adapters.filesystem.results_writer import results_csv
 from application.benchmark import BenchmarkReport, BenchmarkRequest
 from application.dashboard import RunSnapshot, overview
-from application.serving import ForecastRequest
+from application.serving import ForecastRequest, best_champion
 from domain.errors import DomainError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_HORIZON
 from domain.leaderboard import RANKABLE_METRICS, RESULT_METRICS, RunFilter, fold_values, summarise
@@ -301,10 +301,10 @@ class Dashboard:
         if not entries:
             items.append(_alert("no registered models yet; `ml-portfolio train` registers them", "info"))
             return items
-        champions = sorted((e.champion_metrics.get("test_mape", math.inf), e.name, e.champion) for e in entries if e.champion)
-        if champions:
-            mape, name, version = champions[0]
-            line = f"**Champion:** {name} version {version} (test MAPE {_fmt(mape)})"
+        best = best_champion((e.name, e.champion_metrics) for e in entries if e.champion)
+        if best:
+            entry = next(e for e in entries if e.name == best)
+            line = f"**Champion:** {best} version {entry.champion} (test MAPE {_fmt(entry.champion_metrics.get('test_mape'))})"
         else:
             line = "**Champion:** none; `ml-portfolio promote NAME --version V --alias champion` sets one"
         items.append(pn.pane.Markdown(f"{line}  \n**Registered versions:** {sum(e.newest_version for e in entries)} "
