@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from application.ports import BenchmarkHistory, Progress, ResultsWriter, RunSource, StoreErrors
 from domain.errors import InvalidValueError, UnknownExperimentError
-from domain.leaderboard import Aggregate, Leaderboard, ResultRow, RunFilter, build_leaderboard, check_rank_metric, select
+from domain.leaderboard import (
+    Aggregate,
+    Leaderboard,
+    ResultRow,
+    RunFilter,
+    build_leaderboard,
+    check_rank_metric,
+    select,
+)
 from domain.runs import STORE_ERRORS_TAG, Experiment, Run
 from domain.significance import PairedTest, wilcoxon
 
@@ -26,7 +35,7 @@ class BenchmarkRequest:
         object.__setattr__(self, "rank_by", check_rank_metric(self.rank_by))
         object.__setattr__(self, "aggregate", Aggregate(self.aggregate))
 
-    def filters(self) -> dict:
+    def filters(self) -> dict[str, Any]:
         return {
             "experiments": list(self.experiments),
             "dataset": self.run_filter.dataset,
@@ -65,13 +74,17 @@ def _experiments(source: RunSource, names: tuple[str, ...]) -> list[Experiment]:
     return [by_name[n.lower()] for n in dict.fromkeys(names)]
 
 
-def _paired_test(rows: tuple[ResultRow, ResultRow], metric: str, errors: Mapping[str, StoreErrors]) -> tuple[PairedTest | None, str]:
+def _paired_test(
+    rows: tuple[ResultRow, ResultRow], metric: str, errors: Mapping[str, StoreErrors]
+) -> tuple[PairedTest | None, str]:
     best, second = rows
     a, b = errors.get(best.run_id), errors.get(second.run_id)
     if a and b:
         stores = sorted(s for s in set(a) & set(b) if metric in a[s] and metric in b[s])
         if len(stores) >= 2:
-            return wilcoxon([a[s][metric] for s in stores], [b[s][metric] for s in stores], metric=metric, paired_by="store"), ""
+            return wilcoxon(
+                [a[s][metric] for s in stores], [b[s][metric] for s in stores], metric=metric, paired_by="store"
+            ), ""
     folds = min(len(best.folds), len(second.folds))
     if folds >= 2:
         try:
@@ -89,7 +102,7 @@ class RankRuns:
     both runs recorded them, else on their backtest folds.
     """
 
-    def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._source, self._clock = source, clock
 
     def __call__(self, request: BenchmarkRequest, progress: Progress = lambda message: None) -> BenchmarkReport:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from application.benchmark import BenchmarkReport
 from application.ports import ModelRegistry, PredictionsReader, RunSource, StoreErrors
@@ -62,8 +62,15 @@ class DescribeRegistry:
             champion = model.aliases.get(CHAMPION)
             metrics = model.metrics if champion == model.latest.version else (
                 self._registry.test_metrics(self._registry.resolve(model.name, str(champion))) if champion else {})
-            entries.append(RegistryEntry(name=model.name, newest_version=model.latest.version, aliases=dict(model.aliases),
-                                         champion=champion, champion_metrics=metrics))
+            entries.append(
+                RegistryEntry(
+                    name=model.name,
+                    newest_version=model.latest.version,
+                    aliases=dict(model.aliases),
+                    champion=champion,
+                    champion_metrics=metrics,
+                )
+            )
         return entries
 
 
@@ -111,7 +118,7 @@ class RunSnapshot:
     in memory so the dashboard can re-filter and re-rank without reading the source again.
     Per-store errors are still asked of the source, for the few runs a ranking needs."""
 
-    def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._source = source
         started = time.perf_counter()
         self._experiments = source.experiments()
@@ -126,7 +133,9 @@ class RunSnapshot:
     def experiments(self) -> list[Experiment]:
         return list(self._experiments)
 
-    def runs(self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False) -> Iterator[Run]:
+    def runs(
+        self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False
+    ) -> Iterator[Run]:
         wanted = set(experiment_ids)
         return (run for run in self._runs if run.experiment_id in wanted)
 

@@ -32,13 +32,16 @@ class PortfolioReport:
     evidence: str  # the benchmark's case for the best run; recorded with the promotion, if there is one
 
 
-def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, output_dir: str) -> str:
+def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, results_file: str) -> str:
     board = report.leaderboard
     runner_up = next((r for r in board.rankings if r.dataset == best.dataset and r.rank > best.rank), None)
-    parts = [f"ranked {best.rank} of {sum(r.dataset == best.dataset for r in board.rankings)} models by test {board.rank_by} "
-             f"({best.value:.4g}) on {best.dataset} over {len(report.runs)} finished runs of experiment(s) "
-             f"{', '.join(e.name for e in report.experiments)}, benchmark of {report.generated_at:%Y-%m-%d %H:%M:%S} UTC "
-             f"(run {version.run_id})"]
+    parts = [
+        f"ranked {best.rank} of {sum(r.dataset == best.dataset for r in board.rankings)} models "
+        f"by test {board.rank_by} "
+        f"({best.value:.4g}) on {best.dataset} over {len(report.runs)} finished runs of experiment(s) "
+        f"{', '.join(e.name for e in report.experiments)}, benchmark of {report.generated_at:%Y-%m-%d %H:%M:%S} UTC "
+        f"(run {version.run_id})"
+    ]
     if runner_up:
         parts.append(f"next {runner_up.model} {runner_up.value:.4g}")
     if report.significance and best.rank == 1:
@@ -46,7 +49,7 @@ def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, out
         parts.append(f"Wilcoxon signed-rank on {test.pairs} {test.paired_by} pairs p = {test.p_value:.3g}")
     else:
         parts.append(f"gap not tested: {report.significance_note}")
-    parts.append(f"results in {output_dir}/mlflow_benchmark_results.json")
+    parts.append(f"results in {results_file}")
     return "; ".join(parts)
 
 
@@ -58,7 +61,9 @@ class RunPortfolio:
     re-running the same job moves nothing); every promotion carries its evidence.
     """
 
-    def __init__(self, train: TrainModels, benchmark: BenchmarkRuns, registry: ModelRegistry, promote: PromoteModel) -> None:
+    def __init__(
+        self, train: TrainModels, benchmark: BenchmarkRuns, registry: ModelRegistry, promote: PromoteModel
+    ) -> None:
         self._train, self._benchmark, self._registry, self._promote = train, benchmark, registry, promote
 
     def __call__(self, request: PortfolioRequest, progress: Progress = lambda message: None) -> PortfolioReport:
@@ -66,11 +71,12 @@ class RunPortfolio:
         if len(training.failed) == len(training.outcomes):
             raise TrainingError("no model trained: " + "; ".join(f"{o.model}: {o.error}" for o in training.failed))
         progress(f"benchmarking experiment {training.experiment} on {training.dataset.name}")
-        benchmark = BenchmarkRequest(experiments=(training.experiment,), run_filter=RunFilter(dataset=training.dataset.name),
-                                     rank_by=RANK_BY)
+        benchmark = BenchmarkRequest(
+            experiments=(training.experiment,), run_filter=RunFilter(dataset=training.dataset.name), rank_by=RANK_BY
+        )
         report, written = self._benchmark(benchmark, request.output_dir, progress)
         ranking, best = self._best_version(report)
-        evidence = _evidence(report, ranking, best, request.output_dir)
+        evidence = _evidence(report, ranking, best, written[0])
         metric = f"test_{RANK_BY}"
         try:
             current = self._registry.resolve(best.name, CHAMPION)
@@ -87,8 +93,14 @@ class RunPortfolio:
         promotion = self._promote(PromoteRequest(name=best.name, version=str(best.version), alias=CHAMPION,
                                                  who=request.who, evidence=evidence))
         progress(f"promoted {best.name} version {best.version} to {CHAMPION}")
-        return PortfolioReport(training=training, benchmark=report, written=tuple(written),
-                               champion=self._registry.resolve(best.name, CHAMPION), promotion=promotion, evidence=evidence)
+        return PortfolioReport(
+            training=training,
+            benchmark=report,
+            written=tuple(written),
+            champion=self._registry.resolve(best.name, CHAMPION),
+            promotion=promotion,
+            evidence=evidence,
+        )
 
     def _best_version(self, report: BenchmarkReport) -> tuple[Ranking, ModelVersion]:
         """The best ranked row whose run has a registered version, and that version."""

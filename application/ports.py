@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from domain.forecasts import ForecastPoint
 from domain.models import ModelVersion, Promotion, RegisteredModel
@@ -26,6 +26,14 @@ class SalesDataset(Protocol):
     info: DatasetInfo
 
 
+class ServableModel(Protocol):
+    """A trained model in the form the tracker saves as a self-contained, registrable version."""
+
+    @property
+    def requirements(self) -> Sequence[str]:
+        """The pip requirements it needs to load and forecast."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrainedModel:
     """What training one model produced, ready to be recorded and registered."""
@@ -34,7 +42,7 @@ class TrainedModel:
     params: Mapping[str, str]
     metrics: Mapping[str, float]
     artifacts: Mapping[str, bytes] = field(default_factory=dict)
-    servable: Any = None  # the adapter's servable model; handed back to the tracker unchanged
+    servable: ServableModel
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -80,7 +88,9 @@ class RunSource(Protocol):
     def experiments(self) -> list[Experiment]:
         """Every experiment the source knows; SourceUnavailableError if it cannot be read."""
 
-    def runs(self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False) -> Iterator[Run]:
+    def runs(
+        self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False
+    ) -> Iterator[Run]:
         """The runs of these experiments, FINISHED ones only unless include_unfinished; with
         summary=True the source may return Run.summary() of each run, if that is cheaper."""
 
@@ -114,7 +124,7 @@ class BenchmarkHistory(Protocol):
 
 class ResultsWriter(Protocol):
     def write(self, report: BenchmarkReport, directory: str) -> list[str]:
-        """Write every results file atomically into `directory`; the paths written."""
+        """Write every results file atomically into `directory`; the paths written, the results JSON first."""
 
 
 class ForecastModel(Protocol):

@@ -7,13 +7,21 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from application.ports import ForecastModel, ModelLoader, ModelRegistry
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon
-from domain.models import CHAMPION, ModelVersion, Promotion, RegisteredModel, check_model_name, parse_version_ref, stage_alias
+from domain.models import (
+    CHAMPION,
+    ModelVersion,
+    Promotion,
+    RegisteredModel,
+    check_model_name,
+    parse_version_ref,
+    stage_alias,
+)
 
 T = TypeVar("T")
 FALLBACK_MODEL = "lightgbm"
@@ -30,7 +38,13 @@ class ServedModels:
 
     def __init__(self, registry: ModelRegistry, loader: ModelLoader, capacity: int = 8, resolve_ttl: float = 5.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._registry, self._loader, self._capacity, self._ttl, self._clock = registry, loader, capacity, resolve_ttl, clock
+        self._registry, self._loader, self._capacity, self._ttl, self._clock = (
+            registry,
+            loader,
+            capacity,
+            resolve_ttl,
+            clock,
+        )
         self._lock = threading.Lock()
         self._loaded: OrderedDict[tuple[str, int], ForecastModel] = OrderedDict()
         self._metrics: dict[tuple[str, int], dict[str, float]] = {}
@@ -45,12 +59,12 @@ class ServedModels:
         with self._lock:
             cached = self._resolved.get(key)
         if cached and self._clock() - cached[1] < self._ttl:
-            return cached[0]
+            return cast(T, cached[0])
         try:
             found = look_up()
         except TrackingUnavailableError:
             if cached:
-                return cached[0]  # keep serving what we last knew
+                return cast(T, cached[0])  # keep serving what we last knew
             raise
         with self._lock:
             self._resolved[key] = (found, self._clock())
@@ -149,7 +163,7 @@ class ForecastSales:
     legacy stage; intervals follow the confidence level."""
 
     def __init__(self, registry: ModelRegistry, models: ServedModels,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._registry, self._models, self._clock = registry, models, clock
 
     def __call__(self, request: ForecastRequest) -> ForecastResult:
@@ -161,7 +175,9 @@ class ForecastSales:
         model = self._models.model(version)
         confidence = request.confidence_level if request.include_intervals else None
         points = model.forecast(list(dict.fromkeys(request.store_ids)), request.horizon, confidence)
-        forecast = Forecast(model_name=version.name, model_version=version.version, confidence_level=confidence, points=points)
+        forecast = Forecast(
+            model_name=version.name, model_version=version.version, confidence_level=confidence, points=points
+        )
         return ForecastResult(forecast=forecast, metrics=self._models.metrics(version), made_at=self._clock())
 
 
@@ -203,8 +219,15 @@ class PromoteRequest:
             raise InvalidValueError("give exactly one of alias or stage")
         if not str(self.version).strip().isdigit():
             raise InvalidValueError(f"version must be a version number, not {self.version!r}")
-        if self.alias is not None and (not self.alias.strip() or self.alias.strip().isdigit() or self.alias.lower() == "latest"):
+        if self.alias is not None and (
+            not self.alias.strip() or self.alias.strip().isdigit() or self.alias.lower() == "latest"
+        ):
             raise InvalidValueError(f"{self.alias!r} cannot be an alias: it would read as a version")
+
+    @property
+    def target_alias(self) -> str:
+        """The alias the promotion moves: the one given, or the one a legacy stage is honoured through."""
+        return self.alias.strip() if self.alias is not None else stage_alias(self.stage or "")
 
 
 class PromoteModel:
@@ -214,11 +237,11 @@ class PromoteModel:
     this process serves the new version from the next request on."""
 
     def __init__(self, registry: ModelRegistry, models: ServedModels,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._registry, self._models, self._clock = registry, models, clock
 
     def __call__(self, request: PromoteRequest) -> Promotion:
-        alias = request.alias.strip() if request.alias else stage_alias(request.stage)
+        alias = request.target_alias
         target = self._registry.resolve(request.name, str(int(request.version)))
         try:
             previous = self._registry.resolve(request.name, alias)

@@ -44,4 +44,6 @@ class SyncWarehouse:
         new_watermark = max(times + ([watermark] if watermark is not None else []), default=watermark)
         self._warehouse.save(origin, experiments, runs, errors, new_watermark)
         progress(f"saved {len(runs)} run(s)")
-        return SyncReport(origin=origin, run_ids=tuple(r.run_id for r in runs), watermark_ms=new_watermark, full=watermark is None)
+        return SyncReport(
+            origin=origin, run_ids=tuple(r.run_id for r in runs), watermark_ms=new_watermark, full=watermark is None
+        )

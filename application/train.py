@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from application.ports import ExperimentTracker, ModelTrainer, Progress, SalesSource
 from domain.errors import TrainingError
@@ -55,7 +55,7 @@ class TrainModels:
     """
 
     def __init__(self, sales: SalesSource, trainer: ModelTrainer, tracker: ExperimentTracker,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sales, self._trainer, self._tracker, self._clock = sales, trainer, tracker, clock
 
     def __call__(self, request: TrainRequest, progress: Progress = lambda message: None) -> TrainingReport:
@@ -63,7 +63,11 @@ class TrainModels:
         request.protocol.check_length(dataset.info.weeks)
         outcomes = []
         for number, model in enumerate(request.models, start=1):
-            say = lambda message, prefix=f"[{number}/{len(request.models)}] {model}": progress(f"{prefix}: {message}")  # noqa: E731
+            prefix = f"[{number}/{len(request.models)}] {model}"
+
+            def say(message: str, prefix: str = prefix) -> None:
+                progress(f"{prefix}: {message}")
+
             say("training")
             started = time.perf_counter()
             tags = {"model_type": MODEL_TYPES[model], "dataset": dataset.info.name, "data_sha256": dataset.info.sha256}
@@ -81,5 +85,9 @@ class TrainModels:
             seconds = time.perf_counter() - started
             outcomes.append(ModelOutcome(model=model, run_id=run_id, seconds=seconds, version=version, error=error,
                                          metrics=trained.metrics if trained and not error else {}))
-            say(f"FAILED: {error}" if error else f"done in {seconds:.1f}s" + (f", registered as version {version.version}" if version else ""))
+            say(
+                f"FAILED: {error}"
+                if error
+                else f"done in {seconds:.1f}s" + (f", registered as version {version.version}" if version else "")
+            )
         return TrainingReport(dataset=dataset.info, experiment=request.experiment_name, outcomes=tuple(outcomes))

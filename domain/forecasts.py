@@ -39,7 +39,7 @@ class ForecastPoint:
         check_horizon(self.step)
         if (self.lower is None) != (self.upper is None):
             raise InvalidValueError("an interval needs both a lower and an upper bound")
-        if self.lower is not None and not self.lower <= self.prediction <= self.upper:
+        if self.lower is not None and self.upper is not None and not self.lower <= self.prediction <= self.upper:
             raise InvalidValueError(
                 f"interval [{self.lower}, {self.upper}] does not contain the prediction {self.prediction}"
             )

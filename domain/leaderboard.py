@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from types import MappingProxyType
 
@@ -21,7 +21,7 @@ from domain.runs import Run, RunStatus
 RANKABLE_METRICS = ERROR_METRICS
 # The metrics every result row carries (rank metric included whatever it is).
 RESULT_METRICS = ("mape", "rmse", "mae", "smape", "mase", "wmape", "training_time")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Aggregate(str, Enum):
@@ -51,13 +51,19 @@ class RunFilter:
         """Each filter as (description, what it reads of a run, test of that value), in order."""
         steps: list[tuple[str, Callable[[Run], str], Callable[[str], bool]]] = []
         if not self.include_unfinished:
-            steps.append(("status FINISHED", lambda run: run.status.value, lambda status: status == RunStatus.FINISHED.value))
+            steps.append(
+                ("status FINISHED", lambda run: run.status.value, lambda status: status == RunStatus.FINISHED.value)
+            )
         if self.dataset:
             wanted = self.dataset.lower()
-            steps.append((f"--dataset {self.dataset}", lambda run: run.dataset_name, lambda name: name.lower() == wanted))
+            steps.append(
+                (f"--dataset {self.dataset}", lambda run: run.dataset_name, lambda name: name.lower() == wanted)
+            )
         if self.models:
             models = {m.lower() for m in self.models}
-            steps.append((f"--models {','.join(self.models)}", lambda run: run.model_name, lambda name: name.lower() in models))
+            steps.append(
+                (f"--models {','.join(self.models)}", lambda run: run.model_name, lambda name: name.lower() in models)
+            )
         return steps
 
 
@@ -69,7 +75,9 @@ def select(runs: Iterable[Run], run_filter: RunFilter, where: str) -> list[Run]:
     """Apply the filters one by one, so an empty result can say which filter emptied it."""
     selected = list(runs)
     if not selected:
-        finished = "" if run_filter.include_unfinished else " (FINISHED runs only; --include-unfinished counts the rest)"
+        finished = (
+            "" if run_filter.include_unfinished else " (FINISHED runs only; --include-unfinished counts the rest)"
+        )
         raise EmptySelection(f"no runs in {where}{finished}")
     for description, read, keep in run_filter.steps():
         remaining = [run for run in selected if keep(read(run))]
@@ -171,18 +179,30 @@ def _std(values: list[float]) -> float | None:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
+def scored(rows: Iterable[ResultRow], metric: str) -> list[tuple[float, ResultRow]]:
+    """The rows that have the metric, each with its value, lowest (best) first."""
+    found = [(value, row) for row in rows if (value := row.values.get(metric)) is not None]
+    return sorted(found, key=lambda pair: pair[0])
+
+
 def build_leaderboard(runs: Iterable[Run], rank_by: str = "mape", aggregate: Aggregate = Aggregate.BEST) -> Leaderboard:
     metric = check_rank_metric(rank_by)
     groups: dict[tuple[str, str], list[Run]] = {}
     for run in runs:
         groups.setdefault((run.model_name, run.dataset_name), []).append(run)
     results = [_collapse(group, metric, Aggregate(aggregate)) for group in groups.values()]
-    results.sort(key=lambda row: (row.dataset.lower(), math.inf if row.values[metric] is None else row.values[metric], row.model.lower()))
+    results.sort(
+        key=lambda row: (
+            row.dataset.lower(),
+            math.inf if row.values[metric] is None else row.values[metric],
+            row.model.lower(),
+        )
+    )
     rankings: list[Ranking] = []
-    ranked = sorted((r for r in results if r.values[metric] is not None), key=lambda r: r.values[metric])
-    for dataset in dict.fromkeys(r.dataset for r in ranked):
-        for position, row in enumerate((r for r in ranked if r.dataset == dataset), start=1):
-            rankings.append(Ranking(rank=position, model=row.model, dataset=row.dataset, value=row.values[metric]))
+    ranked = scored(results, metric)
+    for dataset in dict.fromkeys(r.dataset for _, r in ranked):
+        for position, (value, row) in enumerate(((v, r) for v, r in ranked if r.dataset == dataset), start=1):
+            rankings.append(Ranking(rank=position, model=row.model, dataset=row.dataset, value=value))
     return Leaderboard(rank_by=metric, aggregate=Aggregate(aggregate), results=tuple(results), rankings=tuple(rankings))
 
 

@@ -12,7 +12,9 @@ from domain.errors import InvalidValueError
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+# The one rule for model names; the HTTP schemas publish the same pattern.
+MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+_NAME = re.compile(MODEL_NAME_PATTERN)
 LEGACY_STAGES = ("None", "Staging", "Production", "Archived")
 # Registry stages are deprecated in MLflow; a stage request is honoured through this alias.
 STAGE_ALIASES = {"production": CHAMPION, "staging": CHALLENGER}

@@ -28,7 +28,7 @@ class PredictionTable:
     """The uploaded table: each column's values in row order (None where a cell is empty)."""
 
     name: str
-    columns: Mapping[str, tuple]
+    columns: Mapping[str, tuple[object, ...]]
     numeric: tuple[str, ...]  # the columns whose every non-empty cell is a number
 
     def __post_init__(self) -> None:
@@ -75,9 +75,9 @@ def guess_columns(table: PredictionTable) -> ColumnChoice:
     found: dict[str, str | None] = {}
     for role in ("predicted", "actual", "date"):  # 'predicted_sales' is a prediction, not the actual
         candidates = list(table.numeric) if role != "date" else list(table.columns)
-        found[role] = _find(candidates, ROLE_NAMES[role], taken)
-        if found[role]:
-            taken.add(found[role])
+        name = found[role] = _find(candidates, ROLE_NAMES[role], taken)
+        if name:
+            taken.add(name)
     spare = [n for n in table.numeric if n not in taken]
     for role in ("actual", "predicted"):
         if found[role] is None and spare:
@@ -99,7 +99,7 @@ def _rows(indexes: Sequence[int]) -> str:
     return shown + (f" and {len(indexes) - _SHOWN_ROWS} more" if len(indexes) > _SHOWN_ROWS else "")
 
 
-def _number(value) -> float | None:
+def _number(value: object) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -126,13 +126,13 @@ def score(table: PredictionTable, actual: str, predicted: str) -> PredictionScor
             f"no prediction in row(s) {_rows(only_a)}" if only_a else "",
             f"no actual in row(s) {_rows(only_p)}" if only_p else "") if part)
         raise DataError(f"mismatched lengths: {counts} ({where})")
-    pairs = [(x, y) for x, y in zip(a, p) if x is not None]
+    pairs = [(x, y) for x, y in zip(a, p) if x is not None and y is not None]
     if not pairs:
         raise DataError(f"columns {actual!r} and {predicted!r} hold no values")
     n = len(pairs)
     errors = [x - y for x, y in pairs]
     zeros = [i for i, x in enumerate(a) if x == 0.0]
-    notes = ()
+    notes: tuple[str, ...] = ()
     mape = None
     if zeros:
         notes = (f"MAPE is undefined: the actual is 0 in row(s) {_rows(zeros)}",)

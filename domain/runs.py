@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from types import MappingProxyType
+from typing import Any
 
 from domain.errors import InvalidValueError
 from domain.metrics import TEST_SPLIT, canonical_metrics, metric_key
 
-
 # Tag naming the artifact (a CSV: window, store_id, one column per metric) that holds a run's
 # per-store errors; benchmarks pair two models by store with it.
 STORE_ERRORS_TAG = "per_store_errors"
+
+
+def to_epoch_ms(moment: datetime | None) -> int | None:
+    """Milliseconds since the epoch, as tracking stores keep times."""
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def from_epoch_ms(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(int(ms) / 1000, tz=UTC)
 
 
 class RunStatus(str, Enum):
@@ -23,6 +32,17 @@ class RunStatus(str, Enum):
     FINISHED = "FINISHED"
     FAILED = "FAILED"
     KILLED = "KILLED"
+
+
+_STATUSES = {status.value: status for status in RunStatus}
+
+
+def parse_status(text: str | RunStatus) -> RunStatus:
+    if isinstance(text, RunStatus):
+        return text
+    if text not in _STATUSES:
+        raise InvalidValueError(f"unknown run status {text!r}; one of {', '.join(_STATUSES)}")
+    return _STATUSES[text]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,11 +55,10 @@ class Experiment:
             raise InvalidValueError("an experiment needs an id and a name")
 
 
-_STATUSES = {status.value: status for status in RunStatus}
-_EMPTY: Mapping = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-def _frozen(mapping: Mapping) -> Mapping:
+def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping)) if mapping else _EMPTY
 
 
@@ -62,10 +81,7 @@ class Run:
         if not self.run_id:
             raise InvalidValueError("a run needs a run_id")
         assign = object.__setattr__
-        if not isinstance(self.status, RunStatus):
-            if self.status not in _STATUSES:
-                raise InvalidValueError(f"unknown run status {self.status!r}; one of {', '.join(_STATUSES)}")
-            assign(self, "status", _STATUSES[self.status])
+        assign(self, "status", parse_status(self.status))
         assign(self, "metrics", _frozen(self.metrics))
         assign(self, "params", _frozen(self.params))
         assign(self, "tags", _frozen(self.tags))

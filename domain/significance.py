@@ -59,8 +59,8 @@ def _exact_two_sided(n: int, statistic: float) -> float:
     for rank in range(1, n + 1):
         for s in range(total, rank - 1, -1):
             counts[s] += counts[s - rank]
-    low = int(math.floor(min(statistic, total - statistic)))
-    return min(1.0, 2 * sum(counts[: low + 1]) / 2**n)
+    low = math.floor(min(statistic, total - statistic))
+    return min(1.0, 2 * sum(counts[: low + 1]) / (1 << n))
 
 
 def wilcoxon(a: Sequence[float], b: Sequence[float], *, metric: str, paired_by: str) -> PairedTest:

@@ -1,0 +1,88 @@
+"""The app factory and the one table that maps the application's errors to status codes.
+
+`create_app()` builds the container; nothing is built at import. No stack trace or internal
+path reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from importlib.metadata import version as package_version
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+
+from application.serving import default_model
+from domain.errors import (
+    DomainError,
+    InvalidValueError,
+    NotAuthenticatedError,
+    NotFoundError,
+    SourceUnavailableError,
+    WritesDisabledError,
+)
+from entrypoints.config import Settings, quiet_libraries
+from entrypoints.http.guards import TOKEN_STATE
+from entrypoints.http.handlers import ROUTES
+from entrypoints.http.schemas import ErrorBody
+
+log = logging.getLogger("ml_portfolio.http")
+STATUS = [
+    (NotFoundError, 404),
+    (InvalidValueError, 400),
+    (NotAuthenticatedError, 401),
+    (WritesDisabledError, 403),
+    (SourceUnavailableError, 503),
+]
+
+
+def domain_error(request: Request, exc: DomainError) -> Response[ErrorBody]:  # type: ignore[type-arg]
+    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    detail = str(exc) if status != 500 else "internal error"
+    return Response(ErrorBody(status_code=status, detail=detail), status_code=status, headers=headers)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:  # type: ignore[type-arg]
+    if isinstance(exc, HTTPException):
+        return Response(ErrorBody(status_code=exc.status_code, detail=exc.detail, extra=exc.extra or None),
+                        status_code=exc.status_code, headers=exc.headers)
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return Response(ErrorBody(status_code=500, detail="internal error"), status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    quiet_libraries()
+    from entrypoints.container import create_container
+
+    settings = settings or Settings.from_env()
+    container = create_container(settings)
+
+    def warm_up() -> None:
+        """Load the champion before the first request; a store that is down only degrades /health."""
+        try:
+            served = container.served_models()
+            served.model(served.resolve(*default_model(container.model_registry(), served)))
+        except DomainError as exc:
+            log.warning("no model loaded at startup: %s", exc)
+
+    def use(provider: Callable[[], Any]) -> Provide:
+        return Provide(lambda: provider(), sync_to_thread=False)
+
+    return Litestar(
+        route_handlers=ROUTES,
+        dependencies={name: use(getattr(container, name)) for name in (
+            "forecast_sales", "list_models", "describe_model", "promote_model", "list_promotions", "check_health")},
+        state=State({TOKEN_STATE: settings.api_token}),
+        exception_handlers={DomainError: domain_error, Exception: unexpected_error},
+        on_startup=[warm_up],
+        openapi_config=OpenAPIConfig(title="ml-portfolio", version=package_version("ml-portfolio"), path="/schema",
+                                     render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()]),
+        debug=False,
+    )
