@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from application.benchmark import BenchmarkReport
-from domain.leaderboard import Aggregate
+from domain.leaderboard import Aggregate, scored
 from domain.metrics import ERROR_METRICS
 
 
@@ -50,7 +50,11 @@ def results_table(report: BenchmarkReport) -> str:
             cells += [number(row.values.get(m), m)] + ([number(row.std.get(m), m)] if mean else [])
         cells += [number(row.values.get("training_time"), "training_time"), str(row.runs)]
         if folds:  # the spread over the representative run's backtest folds
-            spread = f"{number(min(row.folds), board.rank_by)}..{number(max(row.folds), board.rank_by)}" if row.folds else "-"
+            spread = (
+                f"{number(min(row.folds), board.rank_by)}..{number(max(row.folds), board.rank_by)}"
+                if row.folds
+                else "-"
+            )
             cells.append(spread)
         rows.append(cells)
     return format_table(header, rows, "ll" + "r" * (len(header) - 2))
@@ -60,7 +64,10 @@ def rankings_table(report: BenchmarkReport) -> str:
     board = report.leaderboard
     several = len({r.dataset for r in board.rankings}) > 1
     header = ["rank", "model_name"] + (["dataset_name"] if several else []) + [board.rank_by]
-    rows = [[str(r.rank), r.model] + ([r.dataset] if several else []) + [number(r.value, board.rank_by)] for r in board.rankings]
+    rows = [
+        [str(r.rank), r.model] + ([r.dataset] if several else []) + [number(r.value, board.rank_by)]
+        for r in board.rankings
+    ]
     return format_table(header, rows, "rl" + ("l" if several else "") + "r")
 
 
@@ -73,7 +80,8 @@ def significance_line(report: BenchmarkReport) -> str:
     verdict = "significant at 5%" if test.significant() else "not significant at 5%"
     return (
         f"Is the gap real? {best.model} vs {second.model} on {best.dataset}: {test.method} over {test.pairs} "
-        f"paired {test.paired_by}s, p = {test.p_value:.3g} (mean {test.metric} difference {test.mean_difference:+.4g}): {verdict}."
+        f"paired {test.paired_by}s, p = {test.p_value:.3g} "
+        f"(mean {test.metric} difference {test.mean_difference:+.4g}): {verdict}."
     )
 
 
@@ -85,14 +93,15 @@ def report_text(report: BenchmarkReport) -> str:
         f"source: {report.source}",
         f"experiments: {', '.join(e.name for e in report.experiments)}",
         f"totals: {len(runs)} runs, {len({r.model for r in board.results})} models, "
-        f"{len({r.dataset for r in board.results})} datasets; aggregate {board.aggregate.value}, ranked by {board.rank_by}",
+        f"{len({r.dataset for r in board.results})} datasets; "
+        f"aggregate {board.aggregate.value}, ranked by {board.rank_by}",
         "",
         "best model per metric (lower is better):",
     ]
     for metric in (*ERROR_METRICS, "training_time"):
-        scored = [r for r in board.results if r.values.get(metric) is not None]
-        if scored:
-            best = min(scored, key=lambda r: r.values[metric])
-            lines.append(f"  {metric:<14}{best.model} on {best.dataset}: {number(best.values[metric], metric)}")
+        ranked = scored(board.results, metric)
+        if ranked:
+            value, best = ranked[0]
+            lines.append(f"  {metric:<14}{best.model} on {best.dataset}: {number(value, metric)}")
     lines += ["", results_table(report), "", rankings_table(report), "", significance_line(report)]
     return "\n".join(lines) + "\n"
