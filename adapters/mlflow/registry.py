@@ -8,31 +8,34 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TypeVar
 
 import mlflow
 import numpy as np
 from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
 from mlflow.exceptions import MlflowException
 
+from adapters.forecasting.pyfunc import PortfolioForecaster
 from adapters.mlflow.errors import tracking_errors
 from domain.errors import TrackingUnavailableError, UnknownModelError, UnknownStoreError
 from domain.forecasts import MAX_HORIZON, ForecastPoint
 from domain.models import LEGACY_STAGES, STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel
+from domain.runs import from_epoch_ms
 
 PROMOTION_TAG = "promotion."
 _NOT_FOUND = ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "INVALID_PARAMETER_VALUE")
 
 
-def _time(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc)
+T = TypeVar("T")
 
 
-def _version(found) -> ModelVersion:
+def _version(found: MlflowModelVersion) -> ModelVersion:
     stage = found.current_stage if found.current_stage in LEGACY_STAGES else "None"
     return ModelVersion(name=found.name, version=int(found.version), run_id=found.run_id,
-                        created_at=_time(found.creation_timestamp), aliases=tuple(found.aliases or ()),
+                        created_at=from_epoch_ms(found.creation_timestamp), aliases=tuple(found.aliases or ()),
                         stage=stage, tags=dict(found.tags or {}))
 
 
@@ -41,7 +44,7 @@ class MlflowModelRegistry:
         self._uri = tracking_uri
         self._client = MlflowClient(tracking_uri, tracking_uri)
 
-    def _call(self, doing: str, call, *, missing: str | None = None):
+    def _call(self, doing: str, call: Callable[[], T], *, missing: str | None = None) -> T:
         try:
             with tracking_errors(self._uri, doing):
                 return call()
@@ -51,7 +54,7 @@ class MlflowModelRegistry:
                 raise UnknownModelError(missing) from None
             raise
 
-    def _latest(self, name: str):
+    def _latest(self, name: str) -> MlflowModelVersion:
         found = self._call(f"reading {name}", lambda: self._client.search_model_versions(
             f"name = '{name}'", order_by=["version_number DESC"], max_results=1))
         if not found:
@@ -59,7 +62,9 @@ class MlflowModelRegistry:
         return found[0]
 
     def models(self) -> list[RegisteredModel]:
-        registered = self._call("listing registered models", lambda: self._client.search_registered_models(max_results=1000))
+        registered = self._call(
+            "listing registered models", lambda: self._client.search_registered_models(max_results=1000)
+        )
         listed = []
         for model in registered:
             latest = _version(self._latest(model.name))
@@ -70,8 +75,13 @@ class MlflowModelRegistry:
     def resolve(self, name: str, ref: str) -> ModelVersion:
         if ref.isdigit():
             try:
-                return _version(self._call(f"reading {name} version {ref}", lambda: self._client.get_model_version(name, ref),
-                                           missing=f"model {name!r} has no version {ref}"))
+                return _version(
+                    self._call(
+                        f"reading {name} version {ref}",
+                        lambda: self._client.get_model_version(name, ref),
+                        missing=f"model {name!r} has no version {ref}",
+                    )
+                )
             except UnknownModelError:
                 self._latest(name)  # says "no registered model" when that is the reason
                 raise
@@ -79,8 +89,13 @@ class MlflowModelRegistry:
             return _version(self._latest(name))
         alias = STAGE_ALIASES.get(ref.lower(), ref)
         try:
-            return _version(self._call(f"reading {name}@{alias}", lambda: self._client.get_model_version_by_alias(name, alias),
-                                       missing=f"model {name!r} has no alias {alias!r}"))
+            return _version(
+                self._call(
+                    f"reading {name}@{alias}",
+                    lambda: self._client.get_model_version_by_alias(name, alias),
+                    missing=f"model {name!r} has no alias {alias!r}",
+                )
+            )
         except UnknownModelError:
             staged = self._staged(name, ref)
             if staged is None:
@@ -97,9 +112,10 @@ class MlflowModelRegistry:
         return _version(max(staged, key=lambda v: int(v.version))) if staged else None
 
     def test_metrics(self, version: ModelVersion) -> dict[str, float]:
-        if not version.run_id:
+        run_id = version.run_id
+        if not run_id:
             return {}
-        run = self._call(f"reading run {version.run_id}", lambda: self._client.get_run(version.run_id))
+        run = self._call(f"reading run {run_id}", lambda: self._client.get_run(run_id))
         return {k: v for k, v in run.data.metrics.items() if k.startswith("test_")}
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
@@ -108,13 +124,21 @@ class MlflowModelRegistry:
         return [_version(v) for v in found]
 
     def set_alias(self, name: str, alias: str, version: int) -> None:
-        self._call(f"setting {name}@{alias}", lambda: self._client.set_registered_model_alias(name, alias, str(version)))
+        self._call(
+            f"setting {name}@{alias}", lambda: self._client.set_registered_model_alias(name, alias, str(version))
+        )
 
     def record_promotion(self, promotion: Promotion) -> None:
         record = {
-            "model": promotion.model, "alias": promotion.alias, "to_version": promotion.to_version,
-            "from_version": promotion.from_version, "who": promotion.who, "when": promotion.when.isoformat(),
-            "metrics": dict(promotion.metrics), "previous_metrics": dict(promotion.previous_metrics), "stage": promotion.stage,
+            "model": promotion.model,
+            "alias": promotion.alias,
+            "to_version": promotion.to_version,
+            "from_version": promotion.from_version,
+            "who": promotion.who,
+            "when": promotion.when.isoformat(),
+            "metrics": dict(promotion.metrics),
+            "previous_metrics": dict(promotion.previous_metrics),
+            "stage": promotion.stage,
             "evidence": promotion.evidence,
         }
         key = f"{PROMOTION_TAG}{int(promotion.when.timestamp() * 1000)}"
@@ -154,7 +178,7 @@ class PyfuncForecastModel:
     of its confidence level.
     """
 
-    def __init__(self, forecaster) -> None:
+    def __init__(self, forecaster: PortfolioForecaster) -> None:
         self._forecaster = forecaster
         self.store_ids = tuple(int(s) for s in forecaster.store_ids)
         self.last_week: date = forecaster.last_week

@@ -10,15 +10,15 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 
 from mlflow import MlflowClient
+from mlflow.entities import Run as MlflowRun
 from mlflow.entities import ViewType
 
 from adapters.mlflow.errors import tracking_errors
 from application.ports import StoreErrors
-from domain.runs import STORE_ERRORS_TAG, Experiment, Run
+from domain.runs import STORE_ERRORS_TAG, Experiment, Run, from_epoch_ms
 
 PAGE = 50_000  # the largest page MLflow stores accept
 # Overlap of successive syncs: a run committed while the last sync was reading, with a start
@@ -26,15 +26,11 @@ PAGE = 50_000  # the largest page MLflow stores accept
 SYNC_OVERLAP_MS = 2_000
 
 
-def _time(ms: int | None) -> datetime | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-
-
-def to_run(found) -> Run:
+def to_run(found: MlflowRun) -> Run:
     info, data = found.info, found.data
     return Run(
         run_id=info.run_id, experiment_id=info.experiment_id, name=info.run_name or "",
-        status=info.status, start_time=_time(info.start_time), end_time=_time(info.end_time),
+        status=info.status, start_time=from_epoch_ms(info.start_time), end_time=from_epoch_ms(info.end_time),
         metrics=data.metrics, params=data.params,
         tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
     )
@@ -66,7 +62,9 @@ class MlflowRunRepository:
             if not token:
                 return
 
-    def runs(self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False) -> Iterator[Run]:
+    def runs(
+        self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False
+    ) -> Iterator[Run]:
         # Only the status filter goes into filter_string: a run's model and dataset may come
         # from tags, params or its name, a fallback order that one filter_string cannot express.
         if not experiment_ids:

@@ -1,28 +1,37 @@
-"""ExperimentTracker over MLflow: runs, metrics, artifacts, dataset inputs, registered models."""
+"""ExperimentTracker over MLflow: runs, metrics, artifacts, dataset inputs, registered models.
+
+Everything goes through an `MlflowClient` for the tracker's own URI, as the registry and the
+run source do: nothing reads or changes MLflow's process-wide tracking URI or active run.
+"""
 
 from __future__ import annotations
 
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 import cloudpickle
 import mlflow
 import pandas as pd
 from mlflow import MlflowClient
+from mlflow.data.pandas_dataset import from_pandas
+from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
+from mlflow.pyfunc.model import PythonModel
 from mlflow.types import ColSpec, Schema
 
-from adapters.forecasting.pyfunc import PortfolioForecaster, self_contained_modules
+from adapters.forecasting.pyfunc import self_contained_modules
 from adapters.forecasting.table import SalesTable
 from adapters.mlflow.errors import tracking_errors
 from application.ports import TrainedModel
+from domain.errors import TrainingError
 from domain.models import ModelVersion
+from domain.runs import RunStatus, from_epoch_ms
 from domain.training import MODEL_TYPES
 
 MODEL_ARTIFACT = "model"
@@ -38,80 +47,100 @@ SIGNATURE = ModelSignature(
 INPUT_EXAMPLE = pd.DataFrame({"store_id": [1], "horizon": [12], "confidence_level": [0.9]})
 
 
+def _save_model(servable: PythonModel, requirements: list[str], folder: Path) -> None:
+    """The pyfunc model on disk, with the project's own modules pickled into it by value."""
+    modules = self_contained_modules()
+    for module in modules:
+        cloudpickle.register_pickle_by_value(module)
+    try:
+        mlflow.pyfunc.save_model(str(folder), python_model=servable, signature=SIGNATURE, input_example=INPUT_EXAMPLE,
+                                 pip_requirements=requirements)
+    except Exception as exc:  # saving is local: the model cannot be saved, which is this model's failure
+        raise TrainingError(f"cannot save the {type(servable).__name__} model: {exc}") from exc
+    finally:
+        for module in modules:
+            cloudpickle.unregister_pickle_by_value(module)
+
+
 class MlflowTrackedRun:
-    def __init__(self, run_id: str, tracking_uri: str) -> None:
+    def __init__(self, client: MlflowClient, uri: str, run_id: str, experiment_id: str) -> None:
         self.run_id = run_id
-        self._uri = tracking_uri
-        self._model_id: str | None = None
+        self._client, self._uri, self._experiment_id = client, uri, experiment_id
+        self._model: tuple[str, str] | None = None  # the logged model's id and artifact location
 
     def log_dataset(self, dataset: SalesTable) -> None:
         with tracking_errors(self._uri, "logging the dataset"), warnings.catch_warnings():
             # MLflow registers its local-file source class twice and warns that the choice is ambiguous.
             warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
-            logged = mlflow.data.from_pandas(dataset.frame, source=dataset.info.source, name=dataset.info.name,
+            logged = from_pandas(dataset.frame, source=dataset.info.source, name=dataset.info.name,
                                              digest=dataset.info.sha256[:20])
-            mlflow.log_input(logged, context="training")
+            self._client.log_inputs(self.run_id, [DatasetInput(
+                logged._to_mlflow_entity(), tags=[InputTag(key="mlflow.data.context", value="training")])])
 
     def log_trained(self, trained: TrainedModel) -> None:
-        servable: PortfolioForecaster = trained.servable
+        servable = trained.servable
+        if not isinstance(servable, PythonModel):
+            raise TrainingError(f"{trained.model_key} produced a {type(servable).__name__}, not an MLflow pyfunc model")
+        now = int(time.time() * 1000)
         with tracking_errors(self._uri, "logging the run"), tempfile.TemporaryDirectory() as folder:
-            mlflow.log_params(dict(trained.params))
-            mlflow.set_tags(dict(trained.tags))
-            mlflow.log_metrics(dict(trained.metrics))
+            self._client.log_batch(
+                self.run_id,
+                metrics=[Metric(k, v, now, 0) for k, v in trained.metrics.items()],
+                params=[Param(k, v) for k, v in trained.params.items()],
+                tags=[RunTag(k, v) for k, v in trained.tags.items()],
+            )
+            artifacts, model = Path(folder) / "artifacts", Path(folder) / MODEL_ARTIFACT
+            artifacts.mkdir()
             for name, content in trained.artifacts.items():
-                (Path(folder) / name).write_bytes(content)
-            mlflow.log_artifacts(folder)
-            modules = self_contained_modules()
-            for module in modules:
-                cloudpickle.register_pickle_by_value(module)
-            try:
-                info = mlflow.pyfunc.log_model(
-                    name=MODEL_ARTIFACT, python_model=servable, signature=SIGNATURE,
-                    input_example=INPUT_EXAMPLE, pip_requirements=servable.requirements,
-                )
-            finally:
-                for module in modules:
-                    cloudpickle.unregister_pickle_by_value(module)
-        self._model_id = info.model_id
+                (artifacts / name).write_bytes(content)
+            self._client.log_artifacts(self.run_id, str(artifacts))
+            _save_model(servable, list(servable.requirements), model)
+            logged = self._client.create_logged_model(
+                self._experiment_id, name=MODEL_ARTIFACT, source_run_id=self.run_id
+            )
+            self._client.log_model_artifacts(logged.model_id, str(model))
+            self._client.finalize_logged_model(logged.model_id, "READY")
+        self._model = logged.model_id, logged.artifact_location
 
     def register(self, trained: TrainedModel) -> ModelVersion:
-        if self._model_id is None:
+        if self._model is None:
             raise RuntimeError("register() needs log_trained() first")
-        client = MlflowClient(self._uri, self._uri)
+        model_id, location = self._model
         with tracking_errors(self._uri, f"registering {trained.model_key}"):
             try:
-                client.create_registered_model(trained.model_key)
+                self._client.create_registered_model(trained.model_key)
             except MlflowException as exc:
                 if exc.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
                     raise
-            created = client.create_model_version(
-                trained.model_key, source=f"models:/{self._model_id}", run_id=self.run_id,
-                tags={"model_type": MODEL_TYPES[trained.model_key]}, model_id=self._model_id,
+            created = self._client.create_model_version(
+                # The artifact location, not models:/<id>: a registry resolves that through
+                # MLflow's process-wide tracking URI, which this adapter never sets.
+                trained.model_key, source=location, run_id=self.run_id,
+                tags={"model_type": MODEL_TYPES[trained.model_key]}, model_id=model_id,
             )
-        return ModelVersion(
-            name=created.name, version=int(created.version), run_id=created.run_id,
-            created_at=datetime.fromtimestamp(created.creation_timestamp / 1000, tz=timezone.utc),
-            aliases=tuple(created.aliases or ()),
-        )
+        return ModelVersion(name=created.name, version=int(created.version), run_id=created.run_id,
+                            created_at=from_epoch_ms(created.creation_timestamp), aliases=tuple(created.aliases or ()))
 
 
 class MlflowExperimentTracker:
     def __init__(self, tracking_uri: str) -> None:
         self._uri = tracking_uri
+        self._client = MlflowClient(tracking_uri, tracking_uri)
 
     @contextmanager
     def start_run(self, experiment: str, run_name: str, tags: Mapping[str, str]) -> Iterator[MlflowTrackedRun]:
         with tracking_errors(self._uri, f"opening experiment {experiment!r}"):
-            mlflow.set_tracking_uri(self._uri)
-            mlflow.set_registry_uri(self._uri)
-            found = mlflow.get_experiment_by_name(experiment)
-            experiment_id = found.experiment_id if found else mlflow.create_experiment(experiment)
-            active = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=dict(tags))
+            found = self._client.get_experiment_by_name(experiment)
+            experiment_id = found.experiment_id if found else self._client.create_experiment(experiment)
+            run = self._client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
+        run_id = run.info.run_id
         try:
-            yield MlflowTrackedRun(active.info.run_id, self._uri)
-        except BaseException:
-            with tracking_errors(self._uri, "marking the run FAILED"):
-                mlflow.end_run(status="FAILED")
+            yield MlflowTrackedRun(self._client, self._uri, run_id, experiment_id)
+        except BaseException as exc:
+            # Ctrl-C or SIGTERM (KeyboardInterrupt) kills the run; anything else fails it.
+            status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
+            with tracking_errors(self._uri, f"marking the run {status.value}"):
+                self._client.set_terminated(run_id, status.value)
             raise
         with tracking_errors(self._uri, "finishing the run"):
-            mlflow.end_run(status="FINISHED")
+            self._client.set_terminated(run_id, RunStatus.FINISHED.value)
