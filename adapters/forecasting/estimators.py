@@ -35,7 +35,7 @@ class SeasonalNaive:
 
     params: Mapping[str, Any] = field(default_factory=lambda: {"season": 52})
 
-    def fit(self, X, y, X_val, y_val) -> None:  # nothing to learn
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> None:  # nothing to learn
         return None
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -69,7 +69,7 @@ class LightGbm(_Boosted):
             )
         )
 
-    def fit(self, X, y, X_val, y_val) -> None:
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> None:
         import lightgbm
 
         params = {k: v for k, v in self.params.items() if k != "early_stopping_rounds"}
@@ -92,7 +92,7 @@ class XgBoost(_Boosted):
             )
         )
 
-    def fit(self, X, y, X_val, y_val) -> None:
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> None:
         import xgboost
 
         self.model = xgboost.XGBRegressor(**self.params, random_state=SEED, n_jobs=2)
@@ -106,7 +106,7 @@ class CatBoost(_Boosted):
     def __init__(self) -> None:
         super().__init__(params=dict(iterations=2000, learning_rate=0.05, depth=6, od_wait=100))
 
-    def fit(self, X, y, X_val, y_val) -> None:
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> None:
         import catboost
 
         self.model = catboost.CatBoostRegressor(
@@ -127,7 +127,7 @@ class RandomForest(_Boosted):
             params=dict(n_estimators=100, min_samples_leaf=5, max_features=0.5, max_samples=0.2)
         )
 
-    def fit(self, X, y, X_val, y_val) -> None:
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> None:
         from sklearn.ensemble import RandomForestRegressor
 
         self.model = RandomForestRegressor(**self.params, random_state=SEED, n_jobs=2)

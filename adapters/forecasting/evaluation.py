@@ -13,7 +13,8 @@ def seasonal_naive_scale(sales: np.ndarray, origin: int) -> np.ndarray:
     return np.abs(history[SEASON:] - history[:-SEASON]).mean(axis=0)
 
 
-def error_metrics(actual: np.ndarray, predicted: np.ndarray, scale: np.ndarray, axis=None) -> dict[str, np.ndarray]:
+def error_metrics(actual: np.ndarray, predicted: np.ndarray, scale: np.ndarray,
+                  axis: int | None = None) -> dict[str, np.ndarray]:
     """mape, smape and wmape in percent; rmse and mae in sales; mase against `scale`.
 
     axis=None pools every store-week; axis=0 gives one value per store.
@@ -30,7 +31,8 @@ def error_metrics(actual: np.ndarray, predicted: np.ndarray, scale: np.ndarray, 
     }
 
 
-def interval_metrics(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, axis=None) -> dict[str, np.ndarray]:
+def interval_metrics(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                     axis: int | None = None) -> dict[str, np.ndarray]:
     """coverage: share (0..1) of actuals inside the interval; interval_width: mean width in sales."""
     inside = (actual >= lower) & (actual <= upper)
     return {"coverage": np.mean(inside, axis=axis), "interval_width": np.mean(upper - lower, axis=axis)}

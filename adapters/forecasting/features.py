@@ -64,43 +64,34 @@ def calendar_features(week: date) -> tuple[int, int]:
     return week.isocalendar()[1], int(is_holiday_week(week))
 
 
+def _history_features(sales: np.ndarray, origin: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The store's level at the origin and the features that do not depend on the step, per store."""
+    level = _mean(sales, origin - LEVEL_WEEKS + 1, origin)
+    return level, [
+        sales[origin] / level,  # last_1
+        _mean(sales, origin - 3, origin) / level,  # last_4
+        _mean(sales, origin - SEASON + 1, origin) / level,  # level_52
+        level / _mean(sales, origin - SEASON - LEVEL_WEEKS + 1, origin - SEASON),  # yoy_13
+        _mean(sales, origin - 3, origin) / _mean(sales, origin - SEASON - 3, origin - SEASON),  # yoy_4
+    ]
+
+
 def origin_rows(sales: np.ndarray, origin: int, steps: int, origin_week: date) -> Design:
     """Feature rows for every store forecast from `origin` for steps 1..steps, step-major."""
     n_stores = sales.shape[1]
-    level = _mean(sales, origin - LEVEL_WEEKS + 1, origin)
-    last_1 = sales[origin] / level
-    last_4 = _mean(sales, origin - 3, origin) / level
-    level_52 = _mean(sales, origin - SEASON + 1, origin) / level
-    yoy_13 = level / _mean(sales, origin - SEASON - LEVEL_WEEKS + 1, origin - SEASON)
-    yoy_4 = _mean(sales, origin - 3, origin) / _mean(sales, origin - SEASON - 3, origin - SEASON)
+    level, history = _history_features(sales, origin)
 
     def lag(target: int, weeks: int) -> np.ndarray:
         week = target - weeks
-        if 0 <= week <= origin:
-            return sales[week] / level
-        return np.full(n_stores, np.nan)
+        return sales[week] / level if 0 <= week <= origin else np.full(n_stores, np.nan)
 
     blocks = []
     for step in range(1, steps + 1):
         target = origin + step
         week_of_year, holiday = calendar_features(date.fromordinal(origin_week.toordinal() + 7 * step))
-        blocks.append(
-            np.column_stack(
-                [
-                    np.full(n_stores, step),
-                    np.full(n_stores, week_of_year),
-                    np.full(n_stores, holiday),
-                    lag(target, SEASON),
-                    lag(target, SEASON + 1),
-                    lag(target, SEASON - 1),
-                    last_1,
-                    last_4,
-                    level_52,
-                    yoy_13,
-                    yoy_4,
-                ]
-            )
-        )
+        steady = [np.full(n_stores, value) for value in (step, week_of_year, holiday)]
+        lags = [lag(target, SEASON), lag(target, SEASON + 1), lag(target, SEASON - 1)]
+        blocks.append(np.column_stack([*steady, *lags, *history]))
     return Design(
         X=np.vstack(blocks).astype(np.float64),
         level=np.tile(level, steps),

@@ -6,19 +6,21 @@ import io
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+matplotlib.use("Agg")  # before pyplot: no display here
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 
-def to_png(figure) -> bytes:
+def to_png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
     return buffer.getvalue()
 
 
-def forecast_vs_actual(weeks, history, actual, predicted, lower, upper, stores, title: str) -> bytes:
+def forecast_vs_actual(weeks: np.ndarray, history: np.ndarray, actual: np.ndarray, predicted: np.ndarray,
+                       lower: np.ndarray, upper: np.ndarray, stores: np.ndarray, title: str) -> bytes:
     """One panel per store: the last year of history, the test actuals and the forecast band.
 
     history is weeks x stores up to the origin; actual/predicted/lower/upper are steps x stores.

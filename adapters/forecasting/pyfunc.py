@@ -1,7 +1,7 @@
 """The registered model: estimator + feature pipeline + history tail + interval calibration.
 
 It is saved as an MLflow pyfunc model whose code travels inside the pickle (see
-`SELF_CONTAINED_MODULES`), so `mlflow.pyfunc.load_model` and `mlflow models serve` need
+`self_contained_modules`), so `mlflow.pyfunc.load_model` and `mlflow models serve` need
 only the libraries in its requirements, not this project.
 """
 
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from types import ModuleType
+from typing import Any
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+from mlflow.pyfunc.model import PythonModel
 
+from adapters.forecasting.estimators import Estimator
 from adapters.forecasting.features import HISTORY_WEEKS, origin_rows
 from adapters.forecasting.table import Panel
 from domain.forecasts import DEFAULT_CONFIDENCE, MAX_HORIZON
@@ -65,8 +68,9 @@ def _invalid(message: str) -> MlflowException:
     return MlflowException(message, error_code=INVALID_PARAMETER_VALUE)
 
 
-class PortfolioForecaster(mlflow.pyfunc.PythonModel):
-    def __init__(self, *, model_key: str, estimator, history: Panel, calibration: Calibration, requirements: list[str]):
+class PortfolioForecaster(PythonModel):
+    def __init__(self, *, model_key: str, estimator: Estimator, history: Panel, calibration: Calibration,
+                 requirements: list[str]) -> None:
         self.model_key = model_key
         self.estimator = estimator
         self.history = history.tail(HISTORY_WEEKS)
@@ -74,7 +78,7 @@ class PortfolioForecaster(mlflow.pyfunc.PythonModel):
         self.requirements = requirements
 
     @property
-    def last_week(self):
+    def last_week(self) -> date:
         return self.history.weeks[-1].item()
 
     @property
@@ -115,7 +119,8 @@ class PortfolioForecaster(mlflow.pyfunc.PythonModel):
         frame["_order"] = frame["store_id"].map(order)
         return frame.sort_values(["_order", "step"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
-    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+    def predict(self, context: object, model_input: pd.DataFrame,
+                params: dict[str, object] | None = None) -> pd.DataFrame:
         if not isinstance(model_input, pd.DataFrame):
             model_input = pd.DataFrame(model_input)
         for column in ("store_id", "horizon"):
@@ -130,7 +135,7 @@ class PortfolioForecaster(mlflow.pyfunc.PythonModel):
         return pd.concat(frames, ignore_index=True)[list(OUTPUT_COLUMNS)]
 
 
-def _whole(value, name: str) -> int:
+def _whole(value: Any, name: str) -> int:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -140,7 +145,7 @@ def _whole(value, name: str) -> int:
     return int(number)
 
 
-def self_contained_modules() -> list:
+def self_contained_modules() -> list[ModuleType]:
     """Modules whose code is pickled into the model instead of imported at load time."""
     import adapters.forecasting.estimators
     import adapters.forecasting.features

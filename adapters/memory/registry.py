@@ -82,13 +82,17 @@ class InMemoryModelRegistry:
 class ConstantForecastModel:
     """Forecasts `level` for every store and week, with a +-10% interval at any confidence."""
 
-    def __init__(self, level: float, store_ids: Sequence[int] = (1, 2, 3), last_week: date = date(2012, 10, 26)) -> None:
+    def __init__(
+        self, level: float, store_ids: Sequence[int] = (1, 2, 3), last_week: date = date(2012, 10, 26)
+    ) -> None:
         self.level, self.store_ids, self.last_week = level, tuple(store_ids), last_week
 
     def _check(self, store_ids: Sequence[int]) -> None:
         unknown = sorted(set(store_ids) - set(self.store_ids))
         if unknown:
-            raise UnknownStoreError(f"unknown store_id {unknown[0]}; this model knows stores {min(self.store_ids)}..{max(self.store_ids)}")
+            raise UnknownStoreError(
+                f"unknown store_id {unknown[0]}; this model knows stores {min(self.store_ids)}..{max(self.store_ids)}"
+            )
 
     def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
         """Eight weeks at `level`, ending at the last week."""

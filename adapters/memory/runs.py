@@ -25,12 +25,20 @@ class InMemoryRunRepository:
     def experiments(self) -> list[Experiment]:
         return sorted(self._experiments.values(), key=lambda e: e.experiment_id)
 
-    def runs(self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False) -> Iterator[Run]:
+    def runs(
+        self, experiment_ids: Sequence[str], include_unfinished: bool = False, summary: bool = False
+    ) -> Iterator[Run]:
         wanted = set(experiment_ids)
-        return iter(sorted(
-            (r for r in self._runs.values() if r.experiment_id in wanted and (include_unfinished or r.status is RunStatus.FINISHED)),
-            key=lambda r: r.run_id,
-        ))
+        return iter(
+            sorted(
+                (
+                    r
+                    for r in self._runs.values()
+                    if r.experiment_id in wanted and (include_unfinished or r.status is RunStatus.FINISHED)
+                ),
+                key=lambda r: r.run_id,
+            )
+        )
 
     def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
         return {run_id: self._errors[run_id] for run_id in run_ids if run_id in self._errors}
@@ -46,7 +54,11 @@ class InMemoryRunRepository:
         return self._watermarks.get(origin)
 
     def unfinished_run_ids(self, origin: str) -> list[str]:
-        return [i for i, o in self._origins.items() if o == origin and self._runs[i].status in (RunStatus.RUNNING, RunStatus.SCHEDULED)]
+        return [
+            i
+            for i, o in self._origins.items()
+            if o == origin and self._runs[i].status in (RunStatus.RUNNING, RunStatus.SCHEDULED)
+        ]
 
     def save(self, origin: str, experiments: Sequence[Experiment], runs: Sequence[Run],
              errors: Mapping[str, StoreErrors], watermark_ms: int | None) -> None:

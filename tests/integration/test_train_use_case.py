@@ -33,7 +33,10 @@ def test_a_failed_model_is_marked_failed_and_the_others_are_kept(store, tmp_path
     assert [o.model for o in report.failed] == ["lightgbm"]
     assert "injected failure" in report.failed[0].error
     client = store.client()
-    runs = {r.data.tags["model_type"]: r for r in client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])}
+    runs = {
+        r.data.tags["model_type"]: r
+        for r in client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    }
     assert runs["LightGBM"].info.status == "FAILED"
     assert runs["SeasonalNaive"].info.status == "FINISHED"
     assert client.get_model_version("seasonal_naive", "1").run_id == runs["SeasonalNaive"].info.run_id
@@ -50,3 +53,59 @@ def test_training_again_adds_runs_and_versions(store, tmp_path):
     assert (first.outcomes[0].version.version, second.outcomes[0].version.version) == (1, 2)
     client = store.client()
     assert len(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])) == 2
+
+
+class BrokenAtPredict:
+    """LightGBM whose predictions fail, as a library bug at predict time would."""
+
+    def __new__(cls):
+        from adapters.forecasting.estimators import LightGbm
+
+        class Broken(LightGbm):
+            def predict(self, X):
+                raise RuntimeError("injected predict failure")
+
+        return Broken()
+
+
+def _train_two(store, tmp_path):
+    csv = tmp_path / "sales.csv"
+    synthetic_walmart(stores=3).to_csv(csv, index=False)
+    train = TrainModels(CsvSalesSource(), ForecastingModelTrainer(), MlflowExperimentTracker(store.uri))
+    return train(TrainRequest(models=("lightgbm", "seasonal_naive"), data_path=str(csv)))
+
+
+def _statuses(store) -> dict[str, str]:
+    client = store.client()
+    found = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    return {r.data.tags["model_type"]: r.info.status for r in found}
+
+
+def test_a_library_failure_at_predict_time_fails_that_model_only(store, tmp_path, monkeypatch):
+    from adapters.forecasting import estimators
+
+    monkeypatch.setitem(estimators.ESTIMATORS, "lightgbm", BrokenAtPredict)
+    report = _train_two(store, tmp_path)
+    assert [o.model for o in report.failed] == ["lightgbm"]
+    assert report.failed[0].error == (
+        "lightgbm failed during backtest fold 1: RuntimeError: injected predict failure")
+    assert _statuses(store) == {"LightGBM": "FAILED", "SeasonalNaive": "FINISHED"}
+    assert store.client().get_model_version("seasonal_naive", "1").run_id == report.outcomes[1].run_id
+
+
+def test_a_plotting_failure_fails_that_model_only(store, tmp_path, monkeypatch):
+    from adapters.forecasting import plots
+
+    real = plots.forecast_vs_actual
+
+    def broken_for_lightgbm(*args):
+        if args[-1].startswith("LightGBM"):
+            raise ValueError("injected plotting failure")
+        return real(*args)
+
+    monkeypatch.setattr(plots, "forecast_vs_actual", broken_for_lightgbm)
+    report = _train_two(store, tmp_path)
+    assert [(o.model, o.error) for o in report.failed] == [
+        ("lightgbm", "lightgbm failed during writing artifacts: ValueError: injected plotting failure")]
+    assert _statuses(store) == {"LightGBM": "FAILED", "SeasonalNaive": "FINISHED"}
+    assert store.client().search_registered_models(filter_string="name='lightgbm'") == []
