@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
+
 import pytest
 
-from tests.conftest import free_port, run_cli
+from tests.conftest import CLI, free_port, run_cli
 
 
 def test_help_lists_commands_and_flags(store):
@@ -19,7 +23,7 @@ def test_help_lists_commands_and_flags(store):
     "args, message",
     [
         (["train", "--models", "prophet"], "unknown model(s) prophet"),
-        (["train", "--horizon", "0"], "must be in 1..52"),
+        (["train", "--horizon", "0"], "horizon must be a whole number of weeks in 1..52, not 0"),
         (["train", "--horizon", "twelve"], "not a whole number"),
         (["train", "--folds", "0"], "must be a whole number >= 1"),
         (["train", "--data", "does-not-exist.csv"], "error: data file not found: does-not-exist.csv"),
@@ -41,8 +45,32 @@ def test_a_table_too_short_for_the_protocol(store, tmp_path):
 
 def test_unreachable_tracking_server_exits_2(store, tmp_path):
     port = free_port()  # nobody listens on it
-    result = run_cli(["--tracking-uri", f"http://127.0.0.1:{port}", "train", "--models", "seasonal_naive"], store, timeout=120)
+    result = run_cli(
+        ["--tracking-uri", f"http://127.0.0.1:{port}", "train", "--models", "seasonal_naive"], store, timeout=120
+    )
     assert result.returncode == 2, result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: MLflow at http://127.0.0.1:{port} failed while opening experiment")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_training_ends_its_run_killed(store, sig, code):
+    """SIGTERM (a supervisor) or Ctrl-C during training: the run in progress is KILLED, not left RUNNING."""
+    process = subprocess.Popen(CLI + ["train", "--models", "lightgbm"], cwd=store.folder, env=store.env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        for line in process.stderr:  # the run exists once training has started
+            if "backtest fold 1/4" in line or time.monotonic() > deadline:
+                break
+        process.send_signal(sig)
+        assert process.wait(timeout=120) == code
+        assert process.stderr.read().strip().splitlines()[-1] == "interrupted"
+    finally:
+        process.kill()
+        process.wait()
+    client = store.client()
+    (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    assert run.info.status == "KILLED" and run.info.end_time is not None
+    assert client.search_registered_models() == []

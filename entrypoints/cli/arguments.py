@@ -1,0 +1,91 @@
+"""Argument types and the flags several sub-commands share; each rule is the domain's own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+from domain.errors import InvalidValueError
+from domain.forecasts import DEFAULT_HORIZON, MAX_HORIZON, check_horizon
+from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, EvaluationProtocol, parse_model_keys
+from entrypoints.config import DEFAULT_OUTPUT_DIR
+
+T = TypeVar("T")
+Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def checked(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a parser that raises the domain's InvalidValueError (or ValueError)."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except (InvalidValueError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+def whole(text: str) -> int:
+    if not text.strip().lstrip("-").isdigit():
+        raise InvalidValueError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise InvalidValueError(f"must be a whole number >= 1, not {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise InvalidValueError(f"must be a port number 1..65535, not {text!r}")
+    return int(text)
+
+
+positive = checked(_positive)
+port = checked(_port)
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def training_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--models", type=checked(parse_model_keys), default=tuple(MODEL_TYPES), metavar="all|NAME,...",
+                         help=f"models to train: 'all' (default) or a comma-separated list of {', '.join(MODEL_TYPES)}")
+    command.add_argument(
+        "--data",
+        metavar="PATH",
+        help="Walmart-shaped CSV (Store, Date dd-mm-yyyy, Weekly_Sales, ...); default: built-in synthetic table",
+    )
+    command.add_argument("--dataset", metavar="NAME",
+                         help="dataset name tagged on the runs (default: the file's stem, or synthetic_walmart)")
+    command.add_argument("--experiment-name", default=DEFAULT_EXPERIMENT, metavar="NAME",
+                         help=f"MLflow experiment (default: {DEFAULT_EXPERIMENT}; created if missing)")
+    command.add_argument("--horizon", type=checked(lambda text: check_horizon(whole(text))), default=DEFAULT_HORIZON,
+                         metavar="N", help=f"forecast horizon and test-window length in weeks, 1..{MAX_HORIZON} "
+                                           f"(default: {DEFAULT_HORIZON})")
+    command.add_argument(
+        "--folds",
+        type=positive,
+        default=EvaluationProtocol().folds,
+        metavar="N",
+        help=f"rolling-origin backtest folds before the test window (default: {EvaluationProtocol().folds})",
+    )
+
+
+def output_dir_flag(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR, metavar="DIR",
+                         help=f"where {what} go (default: {DEFAULT_OUTPUT_DIR})")
+
+
+def who(text: str | None) -> str:
+    """Who promotes, as recorded: the name given, else the login name."""
+    import getpass
+
+    return text or getpass.getuser()
