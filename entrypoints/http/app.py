@@ -42,14 +42,14 @@ STATUS = [
 ]
 
 
-def domain_error(request: Request, exc: DomainError) -> Response[ErrorBody]:  # type: ignore[type-arg]
+def domain_error(request: Request, exc: DomainError) -> Response[ErrorBody]:
     status = next((code for kind, code in STATUS if isinstance(exc, kind)), 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     detail = str(exc) if status != 500 else "internal error"
     return Response(ErrorBody(status_code=status, detail=detail), status_code=status, headers=headers)
 
 
-def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:  # type: ignore[type-arg]
+def unexpected_error(request: Request, exc: Exception) -> Response[ErrorBody]:
     if isinstance(exc, HTTPException):
         return Response(ErrorBody(status_code=exc.status_code, detail=exc.detail, extra=exc.extra or None),
                         status_code=exc.status_code, headers=exc.headers)

@@ -1,0 +1,148 @@
+"""The route handlers: each turns a body into an application request, calls one use case, and
+answers with a schema. Errors are the app's error table's business (entrypoints/http/app.py)."""
+
+from __future__ import annotations
+
+from importlib.metadata import version as package_version
+from typing import Annotated
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, PathParameter, QueryParameter
+
+from application.serving import (
+    CheckHealth,
+    DescribeModel,
+    ForecastRequest,
+    ForecastSales,
+    ListModels,
+    ListPromotions,
+    PromoteModel,
+    PromoteRequest,
+)
+from domain.models import MODEL_NAME_PATTERN
+from entrypoints.http.guards import requires_token
+from entrypoints.http.schemas import (
+    ErrorBody,
+    HealthResponse,
+    Interval,
+    ModelBody,
+    ModelsResponse,
+    PredictBody,
+    PredictResponse,
+    PromoteBody,
+    PromotionBody,
+    PromotionsResponse,
+    StoreForecast,
+    TestMetrics,
+    VersionBody,
+    promotion_body,
+    version_body,
+)
+
+NAME = Annotated[str, PathParameter(pattern=MODEL_NAME_PATTERN)]
+ERRORS = {
+    400: ResponseSpec(ErrorBody, description="invalid request: the detail and `extra` name the field"),
+    404: ResponseSpec(ErrorBody, description="unknown model, version, alias or store"),
+    503: ResponseSpec(ErrorBody, description="the tracking store is unreachable and the model is not cached"),
+}
+WRITE_ERRORS = {
+    **ERRORS,
+    401: ResponseSpec(ErrorBody, description="missing or wrong bearer token"),
+    403: ResponseSpec(ErrorBody, description="promotion is disabled on this server (no token configured)"),
+}
+
+
+def _exactly_one(first: object, second: object, names: tuple[str, str]) -> None:
+    if (first is None) == (second is None):
+        message = f"give exactly one of {names[0]} and {names[1]}"
+        raise ValidationException(message, extra=[{"message": message, "key": names[0], "source": "body"}])
+
+
+@get("/", summary="Service name, version and links", sync_to_thread=False)
+def index() -> dict[str, str]:
+    return {"name": "ml-portfolio", "version": package_version("ml-portfolio"),
+            "docs": "/schema", "openapi": "/schema/openapi.json", "health": "/health"}
+
+
+@get("/health", summary="Liveness and whether the tracking store answers", sync_to_thread=True)
+def health(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
+    found = check_health()
+    return HealthResponse(status=found.status, version=package_version("ml-portfolio"),
+                          tracking_reachable=found.tracking_reachable, models_loaded=list(found.models_loaded))
+
+
+@post("/predict", summary="Forecast one store or a batch, with prediction intervals", status_code=200,
+      responses=ERRORS, sync_to_thread=True)
+def predict(data: JSONBody[PredictBody], forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
+    _exactly_one(data.store_id, data.store_ids, ("store_id", "store_ids"))
+    result = forecast_sales(ForecastRequest(
+        store_ids=(data.store_id,) if data.store_id is not None else tuple(data.store_ids or ()),
+        horizon=data.horizon, model_name=data.model_name, model_version=data.model_version,
+        include_intervals=data.include_intervals, confidence_level=data.confidence_level,
+    ))
+    forecast = result.forecast
+    stores = []
+    for store in forecast.store_ids:
+        points = forecast.for_store(store)
+        interval = (
+            Interval(
+                lower=[p.lower for p in points if p.lower is not None],
+                upper=[p.upper for p in points if p.upper is not None],
+            )
+            if forecast.confidence_level
+            else None
+        )
+        stores.append(StoreForecast(store_id=store, predictions=[p.prediction for p in points],
+                                    timestamps=[p.date for p in points], confidence_intervals=interval))
+    metrics = TestMetrics(**{k: result.metrics.get(k) for k in ("test_mape", "test_rmse", "test_mae")})
+    return PredictResponse(model_name=forecast.model_name, model_version=forecast.model_version, metrics=metrics,
+                           confidence_level=forecast.confidence_level, timestamp=result.made_at, forecasts=stores)
+
+
+@get("/models", summary="Every registered model: newest version, aliases, stage, test metrics",
+     responses={503: ERRORS[503]}, sync_to_thread=True)
+def models(list_models: NamedDependency[ListModels]) -> ModelsResponse:
+    return ModelsResponse(models=[
+        ModelBody(name=m.name, latest_version=version_body(m.latest, dict(m.metrics)), aliases=dict(m.aliases))
+        for m in list_models()
+    ])
+
+
+@get("/models/{name:str}", summary="One model version", responses=ERRORS, sync_to_thread=True)
+def model(
+    name: NAME,
+    describe_model: NamedDependency[DescribeModel],
+    version: Annotated[
+        str | None,
+        QueryParameter(
+            name="version",
+            max_length=100,
+            description="a number, `latest`, an alias or a legacy stage (default latest)",
+        ),
+    ] = None,
+) -> VersionBody:
+    found = describe_model(name, version)
+    return version_body(found.version, dict(found.metrics))
+
+
+@post("/models/{name:str}/promote", summary="Point an alias (or legacy stage) at a version; needs the bearer token",
+      status_code=200, responses=WRITE_ERRORS, guards=[requires_token], sync_to_thread=True)
+def promote(name: NAME, data: JSONBody[PromoteBody], request: Request,
+            promote_model: NamedDependency[PromoteModel]) -> PromotionBody:
+    _exactly_one(data.alias, data.stage, ("alias", "stage"))
+    who = request.headers.get("x-promoted-by") or "api"
+    promotion = promote_model(PromoteRequest(name=name, version=data.version, alias=data.alias, stage=data.stage,
+                                             who=who[:100]))
+    return promotion_body(promotion)
+
+
+@get("/models/{name:str}/promotions", summary="Promotion history: who, when, from which version to which, metrics",
+     responses=ERRORS, sync_to_thread=True)
+def promotions(name: NAME, list_promotions: NamedDependency[ListPromotions]) -> PromotionsResponse:
+    return PromotionsResponse(model=name, promotions=[promotion_body(p) for p in list_promotions(name)])
+
+
+ROUTES = [index, health, predict, models, model, promote, promotions]
