@@ -1,0 +1,102 @@
+"""Model comparison: the results table, bars, accuracy against time, spread across runs and folds,
+and the ranking with its significance test, as `benchmark` prints them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hvplot.pandas  # noqa: F401  (registers DataFrame.hvplot)
+import pandas as pd
+import panel as pn
+import param
+
+from adapters.filesystem.results_json import result_docs, results_records
+from application.benchmark import BenchmarkReport
+from domain.leaderboard import RESULT_METRICS, fold_values
+from entrypoints.dashboard.common import ALL, PLOT, alert, shown, table
+from entrypoints.dashboard.session import RunsPage
+
+
+def results_frame(report: BenchmarkReport) -> pd.DataFrame:
+    """The benchmark's results table, with the columns its CSV has."""
+    columns, rows = results_records(result_docs(report))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _runs_frame(report: BenchmarkReport) -> pd.DataFrame:
+    metric = report.leaderboard.rank_by
+    rows = [(run.model_name, run.dataset_name, run.run_id, run.metric(metric), run.metric("training_time", None))
+            for run in report.runs]
+    return pd.DataFrame(rows, columns=["model", "dataset", "run_id", metric, "training_time"])
+
+
+def _folds_frame(report: BenchmarkReport) -> pd.DataFrame:
+    metric = report.leaderboard.rank_by
+    rows = [(run.model_name, fold, value) for run in report.runs
+            for fold, value in enumerate(fold_values(run, metric), start=1)]
+    return pd.DataFrame(rows, columns=["model", "fold", metric])
+
+
+def _gap(report: BenchmarkReport) -> str:
+    test = report.significance
+    if test is None:
+        return f"Gap between the top two not tested: {report.significance_note}"
+    return (f"Top two {test.metric} ({', '.join(r.model for r in report.leaderboard.top_two() or ())}): "
+            f"Wilcoxon signed-rank on {test.pairs} {test.paired_by} pairs, p = {test.p_value:.3g}")
+
+
+class ComparisonPage(RunsPage):
+    title, slug = "Model comparison", "comparison"
+    dataset = param.Selector(objects=[ALL], default=ALL)
+    models = param.ListSelector(default=[], objects=[], doc="none = all")
+    revision = param.Integer(default=0, doc="counts the reads of the source this page has seen")
+
+    def controls(self) -> list[Any]:
+        return [pn.FlexBox(pn.widgets.Select.from_param(self.param.dataset, name="Dataset"),
+                           pn.widgets.MultiChoice.from_param(self.param.models, name="Models (none = all)"),
+                           pn.widgets.Select.from_param(self.session.param.metric, name="Primary metric"))]
+
+    @param.depends("session.snapshot", "session.experiment", watch=True)
+    def _choices(self) -> None:
+        """New runs bring new choices; choices still on offer stay chosen. One redraw for all of it."""
+        runs = self.session.runs(self.session.snapshot)
+        models, datasets = sorted({r.model_name for r in runs}), sorted({r.dataset_name for r in runs})
+        self.param.models.objects, self.param.dataset.objects = models, [ALL, *datasets]
+        self.param.update(models=[m for m in self.models if m in models], revision=self.revision + 1,
+                          dataset=self.dataset if self.dataset in datasets else ALL)
+
+    @param.depends("active", "revision", "dataset", "models", "session.metric")
+    @shown
+    def content(self) -> list[Any]:
+        report = self.session.report(dataset=None if self.dataset == ALL else self.dataset, models=tuple(self.models))
+        metric = report.leaderboard.rank_by
+        results = results_frame(report)
+        several = results["dataset_name"].nunique() > 1
+        labelled = results.assign(
+            label=results["model_name"] + (" (" + results["dataset_name"] + ")" if several else "")
+        )
+        folds = _folds_frame(report)
+        runs = _runs_frame(report)
+        plots = [
+            pn.Row(*(labelled.hvplot.bar(x="label", y=m, title=f"test {m}", rot=30, xlabel="", **PLOT)
+                     for m in ("mape", "rmse", "mae")), sizing_mode="stretch_width"),
+            pn.Row(runs.hvplot.scatter(x="training_time", y=metric, by="model", hover_cols=["run_id", "dataset"],
+                                       title=f"training time (s) vs test {metric}, one point per run", **PLOT),
+                   runs.hvplot.box(y=metric, by="model", title=f"test {metric} across runs", **PLOT),
+                   (folds.hvplot.box(y=metric, by="model", title=f"{metric} across backtest folds", **PLOT)
+                    if not folds.empty else alert("no backtest folds recorded", "info")),
+                   sizing_mode="stretch_width"),
+        ]
+        rankings = pd.DataFrame([(r.rank, r.model, r.dataset, r.value) for r in report.leaderboard.rankings],
+                                columns=["rank", "model", "dataset", metric])
+        return [
+            pn.pane.Markdown(
+                f"{len(report.runs):,} runs, best run per model and dataset; lowest value "
+                "per column in bold; click a header to sort"
+            ),
+            table(results, highlight=list(dict.fromkeys((*RESULT_METRICS, metric))), css_classes=["results-table"]),
+            *plots,
+            pn.pane.Markdown("### Rankings (lower is better)"),
+            table(rankings, css_classes=["rankings-table"]),
+            pn.pane.Markdown(_gap(report), css_classes=["significance"]),
+        ]
