@@ -25,6 +25,7 @@ building 100,000 runs takes seconds instead of the half hour the client would ne
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -50,7 +51,7 @@ SPELLINGS = (
 )
 QUALITY = {"LightGBM": 3.5, "XGBoost": 3.7, "CatBoost": 3.6, "RandomForest": 4.0, "SeasonalNaive": 5.5}
 
-NAIVE = '''
+NAIVE = """
 import sys, pandas as pd
 from mlflow import MlflowClient
 client = MlflowClient(sys.argv[1])
@@ -68,60 +69,79 @@ for experiment in client.search_experiments():
     frames.append(pd.DataFrame(rows))
 runs = pd.concat(frames, ignore_index=True)
 for name in ("mape", "rmse", "mae"):
-    spellings = [c for c in ("m.test_" + name, "m." + name, "m.test_" + name + "metric", "m." + name + "metric") if c in runs]
+    candidates = ("m.test_" + name, "m." + name, "m.test_" + name + "metric", "m." + name + "metric")
+    spellings = [c for c in candidates if c in runs]
     runs[name] = runs[spellings].bfill(axis=1).iloc[:, 0]
 best = runs.loc[runs.groupby(["model", "dataset"])["mape"].idxmin()]
 ranking = best.sort_values(["dataset", "mape"])[["model", "dataset", "mape", "rmse", "mae", "training_time"]]
 print(len(runs), ranking.to_json(orient="records"))
-'''
+"""
 
 
-def build_store(folder: Path, runs: int, seed: int = 7, folds: int = 0) -> str:
-    """A SQLite store of `runs` runs; with `folds`, each also logs fold1..foldN_<metric> values."""
-    from mlflow import MlflowClient
+def _templates(folds: int) -> list:
+    """One run per (model, dataset), metrics under one of the historic spellings each."""
+    from tests.support import RunSpec
 
-    from tests.support import RunSpec, log_to_mlflow
-
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    rng = random.Random(seed)
     templates = []
     for i, (model, dataset) in enumerate((m, d) for m in MODELS for d in DATASETS):
         spelling = SPELLINGS[i % len(SPELLINGS)]
         backtests = {f"fold{k}_{name}": value * (0.8 + 0.1 * k) for k in range(1, folds + 1)
                      for name, value in (("mape", QUALITY[model]), ("rmse", 100.0), ("mae", 80.0))}
-        templates.append(RunSpec(
-            f"template-{model}-{dataset}", EXPERIMENTS[i % len(EXPERIMENTS)],
-            {spelling["mape"]: QUALITY[model], spelling["rmse"]: 100.0, spelling["mae"]: 80.0, "training_time": 2.0,
-             **backtests},
-            {"model": model.lower(), "horizon": "12"}, {"model_type": model, "dataset": dataset}, minute=i,
-        ))
-    ids = list(log_to_mlflow(MlflowClient(uri), templates).values())
-    connection = sqlite3.connect(folder / "mlflow.db")
+        metrics = {
+            spelling["mape"]: QUALITY[model],
+            spelling["rmse"]: 100.0,
+            spelling["mae"]: 80.0,
+            "training_time": 2.0,
+        }
+        templates.append(
+            RunSpec(
+                f"template-{model}-{dataset}",
+                EXPERIMENTS[i % len(EXPERIMENTS)],
+                {**metrics, **backtests},
+                {"model": model.lower(), "horizon": "12"},
+                {"model_type": model, "dataset": dataset},
+                minute=i,
+            )
+        )
+    return templates
+
+
+def _copies(connection: sqlite3.Connection, ids: list[str], runs: int, rng: random.Random) -> dict[str, list]:
+    """Rows of `runs` new runs per table, each a template's rows with a new id, time and values."""
     tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
               if "run_uuid" in [c[1] for c in connection.execute(f"PRAGMA table_info({name})")]]
-    rows = {t: {i: connection.execute(f"SELECT * FROM {t} WHERE run_uuid = ?", [i]).fetchall() for i in ids} for t in tables}
+    rows = {t: {i: connection.execute(f"SELECT * FROM {t} WHERE run_uuid = ?", [i]).fetchall() for i in ids}
+            for t in tables}
     columns = {t: [c[1] for c in connection.execute(f"PRAGMA table_info({t})")] for t in tables}
-    base = 1_767_600_000_000
     batch: dict[str, list] = {t: [] for t in tables}
-    for n in range(runs - len(ids)):
-        template = ids[n % len(ids)]
-        new_id = uuid.UUID(int=rng.getrandbits(128)).hex
-        factor = rng.uniform(0.9, 1.4)
-        start = base + n * 1000
+    for n in range(runs):
+        template, new_id = ids[n % len(ids)], uuid.UUID(int=rng.getrandbits(128)).hex
+        factor, start = rng.uniform(0.9, 1.4), 1_767_600_000_000 + n * 1000
         for table in tables:
-            cols = columns[table]
-            for row in rows[table][template]:
-                row = dict(zip(cols, row))
+            for values in rows[table][template]:
+                row = dict(zip(columns[table], values))
                 row["run_uuid"] = new_id
                 if table == "runs":
                     row.update(name=f"{row['name']}-{n}", start_time=start, end_time=start + 500,
                                artifact_uri=row["artifact_uri"].replace(template, new_id))
                 if table in ("metrics", "latest_metrics") and row["key"] != "training_time":
                     row["value"] = row["value"] * factor
-                batch[table].append(tuple(row[c] for c in cols))
-    for table in tables:
-        marks = ", ".join("?" * len(columns[table]))
-        connection.executemany(f"INSERT INTO {table} VALUES ({marks})", batch[table])
+                batch[table].append(tuple(row[c] for c in columns[table]))
+    return batch
+
+
+def build_store(folder: Path, runs: int, seed: int = 7, folds: int = 0) -> str:
+    """A SQLite store of `runs` runs; with `folds`, each also logs fold1..foldN_<metric> values."""
+    from mlflow import MlflowClient
+
+    from tests.support import log_to_mlflow
+
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    ids = list(log_to_mlflow(MlflowClient(uri), _templates(folds)).values())
+    connection = sqlite3.connect(folder / "mlflow.db")
+    for table, rows in _copies(connection, ids, runs - len(ids), random.Random(seed)).items():
+        if rows:
+            connection.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
     connection.commit()
     connection.close()
     return uri
@@ -156,11 +176,79 @@ def process(argv: list[str], env: dict, cwd: Path) -> tuple[float, float]:
     return seconds, result["rss"] / 1024
 
 
+def _naive(uri: str) -> None:
+    sys.argv = ["naive.py", uri]
+    exec(compile(NAIVE, "naive.py", "exec"), {"__name__": "__main__"})
+
+
+def _ours(source: str) -> None:
+    from entrypoints.cli import main as cli
+
+    assert cli(["benchmark", "--source", source, "--output-dir", f"out-{source}", "--format", "csv"]) == 0
+
+
+def _ranking_only(source: str):
+    """The ranking the benchmark command runs, without writing files or history."""
+    from application.benchmark import BenchmarkRequest
+    from entrypoints.config import Settings
+    from entrypoints.container import create_container
+
+    use_case = create_container(Settings.from_env(source=source)).rank_runs()
+    return lambda: use_case(BenchmarkRequest())
+
+
+def _in_process(uri: str) -> dict[str, float]:
+    """(a) to (d) as in-process calls, best of repeats after a warm-up, their output discarded."""
+    from mlflow import MlflowClient
+
+    from entrypoints.cli import main as cli
+    from tests.support import RunSpec, log_to_mlflow
+
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        _naive(uri)  # warm-up: imports and SQLite page cache, for both sides
+        found = {"a": timed(lambda: _naive(uri), 2), "b_rank": timed(_ranking_only("mlflow"), 2),
+                 "b": timed(lambda: _ours("mlflow"), 2)}
+        assert cli(["sync"]) == 0
+        found.update(c_rank=timed(_ranking_only("duckdb"), 3), c=timed(lambda: _ours("duckdb"), 3))
+        log_to_mlflow(
+            MlflowClient(uri),
+            [
+                RunSpec(
+                    f"extra-{i}",
+                    EXPERIMENTS[0],
+                    {"test_mape": 3.0},
+                    {},
+                    {"model_type": "LightGBM", "dataset": "walmart"},
+                    minute=10_000_000 + i,
+                )
+                for i in range(100)
+            ],
+        )
+        found["d"] = timed(lambda: cli(["sync"]))
+    return found
+
+
+def _processes(uri: str, folder: Path) -> dict[str, tuple[float, float]]:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    naive_script = folder / "naive.py"
+    naive_script.write_text(NAIVE)
+    cli_script = str(ROOT / "entrypoints" / "cli" / "__main__.py")
+    return {
+        "(a) naive": process([str(naive_script), uri], env, folder),
+        "(b) benchmark --source mlflow": process(
+            [cli_script, "benchmark", "--source", "mlflow", "--output-dir", "p-mlflow"], env, folder
+        ),
+        "(c) benchmark --source duckdb": process(
+            [cli_script, "benchmark", "--source", "duckdb", "--output-dir", "p-duckdb"], env, folder
+        ),
+        "(d) sync, nothing new": process([cli_script, "sync"], env, folder),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
     args = parser.parse_args()
-    from entrypoints.cli import main as cli
     from entrypoints.config import quiet_libraries
 
     quiet_libraries()
@@ -170,67 +258,20 @@ def main() -> None:
         uri = build_store(folder, args.runs)
         print(f"built a store of {args.runs:,} runs in {time.perf_counter() - started:.1f}s", flush=True)
         os.chdir(folder)
-        env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
         os.environ["MLFLOW_TRACKING_URI"] = uri
-        naive_script = folder / "naive.py"
-        naive_script.write_text(NAIVE)
-        cli_script = str(ROOT / "entrypoints" / "cli.py")
-
-        def naive() -> None:
-            subprocess_free = {"__name__": "__main__"}
-            sys.argv = ["naive.py", uri]
-            exec(compile(NAIVE, "naive.py", "exec"), subprocess_free)
-
-        def ours(source: str) -> None:
-            code = cli(["benchmark", "--source", source, "--output-dir", f"out-{source}", "--format", "csv"])
-            assert code == 0, code
-
-        def ranking_only(source: str):
-            """The ranking the benchmark command runs, without writing files or history."""
-            from application.benchmark import BenchmarkRequest
-            from entrypoints.config import Settings
-            from entrypoints.container import create_container
-
-            container = create_container(Settings.from_env(source=source))
-            use_case = container.rank_runs()
-            return lambda: use_case(BenchmarkRequest())
-
-        quiet = open(os.devnull, "w")
-        stdout, sys.stdout = sys.stdout, quiet
-        try:
-            naive()  # warm-up: imports and SQLite page cache, for both sides
-            a = timed(naive, 2)
-            b_rank = timed(ranking_only("mlflow"), 2)
-            b = timed(lambda: ours("mlflow"), 2)
-            assert cli(["sync"]) == 0
-            c_rank = timed(ranking_only("duckdb"), 3)
-            c = timed(lambda: ours("duckdb"), 3)
-            from mlflow import MlflowClient
-
-            from tests.support import RunSpec, log_to_mlflow
-
-            log_to_mlflow(MlflowClient(uri), [RunSpec(f"extra-{i}", EXPERIMENTS[0], {"test_mape": 3.0}, {},
-                                                     {"model_type": "LightGBM", "dataset": "walmart"}, minute=10_000_000 + i)
-                                             for i in range(100)])
-            d = timed(lambda: cli(["sync"]))
-        finally:
-            sys.stdout = stdout
-        pa = process([str(naive_script), uri], env, folder)
-        pb = process([cli_script, "benchmark", "--source", "mlflow", "--output-dir", "p-mlflow"], env, folder)
-        pc = process([cli_script, "benchmark", "--source", "duckdb", "--output-dir", "p-duckdb"], env, folder)
-        pd_ = process([cli_script, "sync"], env, folder)
+        calls, processes = _in_process(uri), _processes(uri, folder)
 
     print(f"\n{args.runs:,} runs; baseline (a) = naive MlflowClient.search_runs per experiment + pandas groupby")
     print("in-process calls (best of repeats, imports warm):")
-    for label, seconds in (("(a) naive: query + ranking", a),
-                           ("(b) mlflow: query + ranking", b_rank), ("(b) mlflow: whole command", b),
-                           ("(c) duckdb: query + ranking", c_rank), ("(c) duckdb: whole command", c)):
-        print(f"  {label:<34}{seconds:>8.3f} s   (a)/this = {a / seconds:6.1f}x")
-    print(f"  {'(d) incremental sync, +100 runs':<34}{d:>8.3f} s")
+    for label, key in (("(a) naive: query + ranking", "a"), ("(b) mlflow: query + ranking", "b_rank"),
+                       ("(b) mlflow: whole command", "b"), ("(c) duckdb: query + ranking", "c_rank"),
+                       ("(c) duckdb: whole command", "c")):
+        print(f"  {label:<34}{calls[key]:>8.3f} s   (a)/this = {calls['a'] / calls[key]:6.1f}x")
+    print(f"  {'(d) incremental sync, +100 runs':<34}{calls['d']:>8.3f} s")
     print("whole processes (start-up and imports included):")
-    for label, (seconds, rss) in (("(a) naive", pa), ("(b) benchmark --source mlflow", pb),
-                                  ("(c) benchmark --source duckdb", pc), ("(d) sync, nothing new", pd_)):
-        print(f"  {label:<34}{seconds:>8.3f} s  peak {rss:6.0f} MiB   (a)/this = {pa[0] / seconds:5.1f}x")
+    naive_seconds = processes["(a) naive"][0]
+    for label, (seconds, rss) in processes.items():
+        print(f"  {label:<34}{seconds:>8.3f} s  peak {rss:6.0f} MiB   (a)/this = {naive_seconds / seconds:5.1f}x")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,10 @@ def measure(browser, runs: int, repeats: int, timeout: float) -> dict[str, list[
         env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
         os.environ["MLFLOW_TRACKING_URI"] = uri
         for command in (["benchmark"], ["sync"]):
-            with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):  # tables and progress: not ours to print
+            with (
+                redirect_stdout(io.StringIO()),
+                redirect_stderr(io.StringIO()),
+            ):  # tables and progress: not ours to print
                 code = cli(command)
             if code != 0:
                 raise SystemExit(f"ml-portfolio {' '.join(command)} failed")

@@ -72,6 +72,59 @@ def drive(url: str, body: dict, requests: int, concurrency: int) -> dict:
             "rps": len(latencies) / wall}
 
 
+INVOCATION = {"dataframe_records": [{"store_id": 1, "horizon": 12, "confidence_level": 0.9}]}
+PREDICTION = {"store_id": 1, "horizon": 12, "model_name": "lightgbm", "model_version": "1", "include_intervals": True,
+              "confidence_level": 0.9}
+
+
+def _commands(ports: dict[str, int]) -> dict[str, tuple[list[str], str, str, dict]]:
+    """Per server: its command, the URL it is ready at, the URL to drive and the body to send."""
+    local = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    return {
+        "mlflow": ([str(BIN / "mlflow"), "models", "serve", "-m", "models:/lightgbm/1", "--env-manager", "local",
+                    "--host", "127.0.0.1", "-p", str(ports["mlflow"]), "--workers", "1"],
+                   f"{local['mlflow']}/ping", f"{local['mlflow']}/invocations", INVOCATION),
+        "ours": ([sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(ports["ours"]),
+                  "--workers", "1"], f"{local['ours']}/health", f"{local['ours']}/predict", PREDICTION),
+        "granian": ([str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
+                     str(ports["granian"]), "--workers", "1", "--no-log", "entrypoints.http:create_app"],
+                    f"{local['granian']}/health", f"{local['granian']}/predict", PREDICTION),
+    }
+
+
+def _measure(folder: Path, env: dict, servers: list[str], requests: int) -> tuple[dict, dict]:
+    """Every server at concurrency 1 and 16, then one 45-store request to ours."""
+    commands = _commands({name: free_port() for name in ("mlflow", "ours", "granian")})
+    results = {}
+    with ExitStack() as running_servers:
+        for name in servers:
+            command, ready, _, _ = commands[name]
+            running_servers.enter_context(running(command, ready, folder, env))
+        for concurrency in (1, 16):
+            for name in servers:
+                _, _, url, body = commands[name]
+                results[(name, concurrency)] = drive(url, body, requests, concurrency)
+        batch = {**{k: v for k, v in PREDICTION.items() if k != "store_id"}, "store_ids": list(range(1, 46))}
+        all_stores = drive(commands["ours"][2], batch, 100, 1)
+    return results, all_stores
+
+
+def _report(results: dict, all_stores: dict, granian: bool) -> None:
+    print(f"{'server':<8}{'conc.':>6}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}")
+    for (server, concurrency), row in results.items():
+        print(f"{server:<8}{concurrency:>6}{row['p50']:>9.2f}{row['p99']:>9.2f}{row['rps']:>9.1f}")
+    for concurrency in (1, 16):
+        ours, theirs = results[("ours", concurrency)], results[("mlflow", concurrency)]
+        print(f"concurrency {concurrency:>2}: p50 ours/mlflow = {ours['p50'] / theirs['p50']:.2f}, "
+              f"throughput ours/mlflow = {ours['rps'] / theirs['rps']:.2f}x")
+    if granian:
+        for concurrency in (1, 16):
+            ours, other = results[("ours", concurrency)], results[("granian", concurrency)]
+            print(f"concurrency {concurrency:>2}: granian/uvicorn p50 = {other['p50'] / ours['p50']:.2f}, "
+                  f"throughput = {other['rps'] / ours['rps']:.2f}x")
+    print(f"45 stores x 12 weeks in one /predict: p50 {all_stores['p50']:.1f} ms, p99 {all_stores['p99']:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="requests per server and concurrency level")
@@ -81,49 +134,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
-        train = [sys.executable, "-m", "entrypoints.cli", "train", "--models", "lightgbm"] + (["--data", args.data] if args.data else [])
-        subprocess.run(train, cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        mlflow_port, our_port = free_port(), free_port()
-        mlflow_cmd = [str(BIN / "mlflow"), "models", "serve", "-m", "models:/lightgbm/1", "--env-manager", "local",
-                      "--host", "127.0.0.1", "-p", str(mlflow_port), "--workers", "1"]
-        our_cmd = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(our_port), "--workers", "1"]
-        baseline_url, our_url = f"http://127.0.0.1:{mlflow_port}", f"http://127.0.0.1:{our_port}"
-        invocation = {"dataframe_records": [{"store_id": 1, "horizon": 12, "confidence_level": 0.9}]}
-        prediction = {"store_id": 1, "horizon": 12, "model_name": "lightgbm", "model_version": "1",
-                      "include_intervals": True, "confidence_level": 0.9}
-        results = {}
-        granian_port = free_port()
-        granian_cmd = [str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
-                       str(granian_port), "--workers", "1", "--no-log", "entrypoints.http:create_app"]
-        with ExitStack() as servers:
-            servers.enter_context(running(mlflow_cmd, f"{baseline_url}/ping", folder, env))
-            servers.enter_context(running(our_cmd, f"{our_url}/health", folder, env))
-            if args.granian:
-                servers.enter_context(running(granian_cmd, f"http://127.0.0.1:{granian_port}/health", folder, env))
-            for concurrency in (1, 16):
-                results[("mlflow", concurrency)] = drive(f"{baseline_url}/invocations", invocation, args.requests, concurrency)
-                results[("ours", concurrency)] = drive(f"{our_url}/predict", prediction, args.requests, concurrency)
-                if args.granian:
-                    results[("granian", concurrency)] = drive(f"http://127.0.0.1:{granian_port}/predict", prediction,
-                                                              args.requests, concurrency)
-            batch = {**prediction, "store_id": None, "store_ids": list(range(1, 46))}
-            batch.pop("store_id")
-            all_stores = drive(f"{our_url}/predict", batch, 100, 1)
+        train = [sys.executable, "-m", "entrypoints.cli", "train", "--models", "lightgbm"]
+        subprocess.run(train + (["--data", args.data] if args.data else []), cwd=folder, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        servers = ["mlflow", "ours"] + (["granian"] if args.granian else [])
+        results, all_stores = _measure(folder, env, servers, args.requests)
     print(f"{args.requests} requests per run; data: {args.data or 'synthetic'}; one worker per server; "
           "baseline = mlflow models serve --env-manager local")
-    print(f"{'server':<8}{'conc.':>6}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}")
-    for (server, concurrency), row in results.items():
-        print(f"{server:<8}{concurrency:>6}{row['p50']:>9.2f}{row['p99']:>9.2f}{row['rps']:>9.1f}")
-    for concurrency in (1, 16):
-        ours, theirs = results[("ours", concurrency)], results[("mlflow", concurrency)]
-        print(f"concurrency {concurrency:>2}: p50 ours/mlflow = {ours['p50'] / theirs['p50']:.2f}, "
-              f"throughput ours/mlflow = {ours['rps'] / theirs['rps']:.2f}x")
-    if args.granian:
-        for concurrency in (1, 16):
-            ours, granian = results[("ours", concurrency)], results[("granian", concurrency)]
-            print(f"concurrency {concurrency:>2}: granian/uvicorn p50 = {granian['p50'] / ours['p50']:.2f}, "
-                  f"throughput = {granian['rps'] / ours['rps']:.2f}x")
-    print(f"45 stores x 12 weeks in one /predict: p50 {all_stores['p50']:.1f} ms, p99 {all_stores['p99']:.1f} ms")
+    _report(results, all_stores, args.granian)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 from dependency_injector import containers, providers
 
@@ -28,11 +29,11 @@ from application.train import TrainModels
 from entrypoints.config import Settings
 
 
-def adapter(path: str) -> Callable:
+def adapter(path: str) -> Callable[..., Any]:
     """A factory for the class at `package.module.Class`, imported on first call."""
     module, _, name = path.rpartition(".")
 
-    def build(*args, **kwargs):
+    def build(*args: Any, **kwargs: Any) -> Any:
         return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
     build.__qualname__ = build.__name__ = name
@@ -45,11 +46,17 @@ class Container(containers.DeclarativeContainer):
 
     sales_source = providers.Singleton(adapter("adapters.filesystem.sales_csv.CsvSalesSource"))
     trainer = providers.Singleton(adapter("adapters.forecasting.trainer.ForecastingModelTrainer"))
-    tracker = providers.Singleton(adapter("adapters.mlflow.tracker.MlflowExperimentTracker"), tracking_uri=config.tracking_uri)
+    tracker = providers.Singleton(
+        adapter("adapters.mlflow.tracker.MlflowExperimentTracker"), tracking_uri=config.tracking_uri
+    )
 
-    mlflow_runs = providers.Singleton(adapter("adapters.mlflow.runs.MlflowRunRepository"), tracking_uri=config.tracking_uri)
+    mlflow_runs = providers.Singleton(
+        adapter("adapters.mlflow.runs.MlflowRunRepository"), tracking_uri=config.tracking_uri
+    )
     warehouse = providers.Singleton(adapter("adapters.duckdb.warehouse.DuckDbRunRepository"), path=config.warehouse)
-    json_runs = providers.Singleton(adapter("adapters.filesystem.results_json.JsonRunRepository"), path=config.results_json)
+    json_runs = providers.Singleton(
+        adapter("adapters.filesystem.results_json.JsonRunRepository"), path=config.results_json
+    )
     run_source = providers.Selector(config.source, mlflow=mlflow_runs, duckdb=warehouse, json=json_runs)
     results_writer = providers.Singleton(adapter("adapters.filesystem.results_writer.FilesystemResultsWriter"))
 
@@ -58,8 +65,12 @@ class Container(containers.DeclarativeContainer):
     benchmark_runs = providers.Factory(BenchmarkRuns, rank=rank_runs, writer=results_writer, history=warehouse)
     sync_warehouse = providers.Factory(SyncWarehouse, feed=mlflow_runs, warehouse=warehouse)
 
-    model_registry = providers.Singleton(adapter("adapters.mlflow.registry.MlflowModelRegistry"), tracking_uri=config.tracking_uri)
-    model_loader = providers.Singleton(adapter("adapters.mlflow.registry.MlflowModelLoader"), tracking_uri=config.tracking_uri)
+    model_registry = providers.Singleton(
+        adapter("adapters.mlflow.registry.MlflowModelRegistry"), tracking_uri=config.tracking_uri
+    )
+    model_loader = providers.Singleton(
+        adapter("adapters.mlflow.registry.MlflowModelLoader"), tracking_uri=config.tracking_uri
+    )
     served_models = providers.Singleton(ServedModels, registry=model_registry, loader=model_loader)
     forecast_sales = providers.Factory(ForecastSales, registry=model_registry, models=served_models)
     list_models = providers.Factory(ListModels, registry=model_registry)
@@ -67,8 +78,9 @@ class Container(containers.DeclarativeContainer):
     promote_model = providers.Factory(PromoteModel, registry=model_registry, models=served_models)
     list_promotions = providers.Factory(ListPromotions, registry=model_registry)
     check_health = providers.Factory(CheckHealth, registry=model_registry, models=served_models)
-    run_portfolio = providers.Factory(RunPortfolio, train=train_models, benchmark=benchmark_runs, registry=model_registry,
-                                      promote=promote_model)
+    run_portfolio = providers.Factory(
+        RunPortfolio, train=train_models, benchmark=benchmark_runs, registry=model_registry, promote=promote_model
+    )
 
     # The dashboard switches its run source per session: each source by name, beside the Selector.
     run_sources = providers.Aggregate(mlflow=mlflow_runs, duckdb=warehouse, json=json_runs)

@@ -38,7 +38,9 @@ class Store:
 
 def run_cli(args: list[str], store: Store, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run `ml-portfolio ARGS` as a real process with the store as its working directory."""
-    return subprocess.run(CLI + args, cwd=store.folder, env=store.env(), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        CLI + args, cwd=store.folder, env=store.env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="session")

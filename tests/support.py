@@ -9,11 +9,11 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from domain.runs import STORE_ERRORS_TAG, Experiment, Run
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ def log_to_mlflow(client, specs: Iterable[RunSpec]) -> dict[str, str]:
     for spec in specs:
         if spec.experiment not in experiment_ids:
             found = client.get_experiment_by_name(spec.experiment)
-            experiment_ids[spec.experiment] = found.experiment_id if found else client.create_experiment(spec.experiment)
+            experiment_ids[spec.experiment] = (
+                found.experiment_id if found else client.create_experiment(spec.experiment)
+            )
         run = client.create_run(experiment_ids[spec.experiment], start_time=ms(spec.start), run_name=spec.name)
         run_id = run.info.run_id
         client.log_batch(

@@ -105,11 +105,16 @@ def batch(answer, stores, weeks):
     assert all(len(f["predictions"]) == weeks and f["confidence_intervals"] is None for f in forecasts)
 
 
-@when(parsers.parse("I forecast store {store:d} with lightgbm at confidence {low:f} and at {high:f}"), target_fixture="widths")
+@when(
+    parsers.parse("I forecast store {store:d} with lightgbm at confidence {low:f} and at {high:f}"),
+    target_fixture="widths",
+)
 def two_levels(client, store, low, high):
     widths = {}
     for level in (low, high):
-        body = client.post("/predict", json={"store_id": store, "model_name": "lightgbm", "confidence_level": level}).json()
+        body = client.post(
+            "/predict", json={"store_id": store, "model_name": "lightgbm", "confidence_level": level}
+        ).json()
         interval = body["forecasts"][0]["confidence_intervals"]
         widths[level] = [u - lo for lo, u in zip(interval["lower"], interval["upper"])]
     return widths
@@ -142,7 +147,9 @@ def described(answer, version, model):
 
 def _promote(client, answer, model, version, target, value, token):
     headers = {"Authorization": f"Bearer {token}", "X-Promoted-By": "tester"} if token else {}
-    _keep(answer, client.post(f"/models/{model}/promote", json={"version": str(version), target: value}, headers=headers))
+    _keep(
+        answer, client.post(f"/models/{model}/promote", json={"version": str(version), target: value}, headers=headers)
+    )
 
 
 @when(parsers.parse('I promote {model} version {version:d} to alias "{alias}" with token "{token}"'))

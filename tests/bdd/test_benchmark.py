@@ -74,4 +74,10 @@ def error_says(outcome, text):
 def identical(outcome):
     assert len(outcome["rankings"]) == 3
     assert outcome["rankings"][0] == outcome["rankings"][1] == outcome["rankings"][2]
-    assert outcome["rankings"][0] == [("Oracle", 0.0), ("LightGBM", 3.1), ("XGBoost", 3.4), ("SeasonalNaive", 5.5), ("LightGBM", 8.0)]
+    assert outcome["rankings"][0] == [
+        ("Oracle", 0.0),
+        ("LightGBM", 3.1),
+        ("XGBoost", 3.4),
+        ("SeasonalNaive", 5.5),
+        ("LightGBM", 8.0),
+    ]

@@ -46,7 +46,11 @@ def benchmarked(synthetic_training, tmp_path_factory):
         result = run_cli(command, store)
         assert result.returncode == 0, result.stderr
     results = store.folder / "results" / "benchmarks"
-    return store, json.loads((results / "mlflow_benchmark_results.json").read_text()), (results / "mlflow_benchmark_results.csv").read_text()
+    return (
+        store,
+        json.loads((results / "mlflow_benchmark_results.json").read_text()),
+        (results / "mlflow_benchmark_results.csv").read_text(),
+    )
 
 
 def _dashboard(store: Store, tracking_uri: str | None = None, *flags: str):
@@ -124,7 +128,9 @@ def site(dashboard):
 
 @given("the dashboard's results file does not exist", target_fixture="site")
 def no_results_file(benchmarked, request):
-    server, url = _dashboard(benchmarked[0], None, "--results-json", str(benchmarked[0].folder / "not-yet" / "results.json"))
+    server, url = _dashboard(
+        benchmarked[0], None, "--results-json", str(benchmarked[0].folder / "not-yet" / "results.json")
+    )
     _started(server, request)
     return url
 
@@ -211,12 +217,15 @@ def champion(page):
 
 @then(parsers.parse("the rankings table is the benchmark's ranking for each source in turn: {labels}"))
 def rankings_per_source(page, benchmarked, labels):
-    expected = [[str(r["rank"]), r["model_name"], r["dataset_name"], f"{r['value']:.4f}"] for r in benchmarked[1]["rankings"]]
+    expected = [
+        [str(r["rank"]), r["model_name"], r["dataset_name"], f"{r['value']:.4f}"] for r in benchmarked[1]["rankings"]
+    ]
     prefixes = {"MLflow live": "mlflow ", "Benchmark JSON": "json ", "DuckDB warehouse": "duckdb "}
     for label in labels.split(", "):
         if label != "MLflow live":  # the default source; the others are a click away
             page.get_by_role("button", name=label).click()
-        poll(lambda: _text(page, ".source-status"), lambda t: t.startswith(prefixes[label]))
+        prefix = prefixes[label]
+        poll(lambda: _text(page, ".source-status"), lambda t, prefix=prefix: t.startswith(prefix))
 
         def shown():
             return [row[:3] + [f"{_number(row[3]):.4f}"] for row in _rows(page, "rankings-table")]

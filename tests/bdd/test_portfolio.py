@@ -30,8 +30,14 @@ def job():
 @when(parsers.parse('I run the main job for "{models}"'), target_fixture="served")
 def run_and_serve(store, job, models):
     api, dashboard = free_port(), free_port()
-    process = subprocess.Popen(CLI + ["run", "--models", models, "--api-port", str(api), "--dashboard-port", str(dashboard)],
-                               cwd=store.folder, env=store.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        CLI + ["run", "--models", models, "--api-port", str(api), "--dashboard-port", str(dashboard)],
+        cwd=store.folder,
+        env=store.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     job.append(process)
     printed = []
     for line in process.stdout:  # the job prints its URLs once both servers answer
@@ -67,7 +73,9 @@ def dashboard_answers(served):
 
 @then(parsers.parse("the promotion of {model} to champion records the benchmark as its evidence"))
 def evidence(served, model):
-    promotions = httpx.get(f"http://127.0.0.1:{served['api']}/models/{model}/promotions", timeout=60).json()["promotions"]
+    promotions = httpx.get(f"http://127.0.0.1:{served['api']}/models/{model}/promotions", timeout=60).json()[
+        "promotions"
+    ]
     assert [(p["alias"], p["to_version"]) for p in promotions] == [("champion", 1)]
     assert promotions[0]["evidence"].startswith("ranked 1 of 1 models by test mape")
     assert "results/benchmarks/mlflow_benchmark_results.json" in promotions[0]["evidence"]

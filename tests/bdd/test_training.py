@@ -85,7 +85,10 @@ def csv_without(tmp_path, column):
 
 
 @given(
-    parsers.parse("a table of {stores:d} stores and {weeks:d} weeks whose last 12 weeks sell 10% more than the same weeks a year before"),
+    parsers.parse(
+        "a table of {stores:d} stores and {weeks:d} weeks whose last 12 weeks sell 10% more than the same weeks a year "
+        "before"
+    ),
     target_fixture="csv",
 )
 def tiny_table(tmp_path, stores, weeks):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -39,7 +39,9 @@ def registry(request, tmp_path):
 def test_models_list_the_newest_version_with_test_metrics(registry):
     models = {m.name: m for m in registry.models()}
     assert {k: m.latest.version for k, m in models.items()} == {"lightgbm": 1, "seasonal_naive": 2}
-    assert all(set(m.metrics) >= {"test_mape"} and all(k.startswith("test_") for k in m.metrics) for m in models.values())
+    assert all(
+        set(m.metrics) >= {"test_mape"} and all(k.startswith("test_") for k in m.metrics) for m in models.values()
+    )
 
 
 def test_resolve_numbers_and_latest(registry):
@@ -78,9 +80,9 @@ def test_aliases_and_stages(registry):
 
 def test_promotions_are_kept_in_order(registry):
     first = Promotion(model="seasonal_naive", alias="champion", to_version=1, from_version=None, who="a",
-                      when=datetime(2026, 1, 1, tzinfo=timezone.utc), metrics={"test_mape": 5.7})
+                      when=datetime(2026, 1, 1, tzinfo=UTC), metrics={"test_mape": 5.7})
     second = Promotion(model="seasonal_naive", alias="champion", to_version=2, from_version=1, who="b",
-                       when=datetime(2026, 1, 2, tzinfo=timezone.utc), metrics={"test_mape": 5.6},
+                       when=datetime(2026, 1, 2, tzinfo=UTC), metrics={"test_mape": 5.6},
                        previous_metrics={"test_mape": 5.7}, stage="Production",
                        evidence="ranked 1 of 5 models by test mape")
     registry.record_promotion(second)

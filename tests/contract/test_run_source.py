@@ -16,14 +16,50 @@ from tests.support import RunSpec, domain_objects, log_to_mlflow, ms
 
 EXPERIMENT, OTHER = "walmart_sales_forecasting", "other"
 SPECS = [
-    RunSpec("lgb-1", EXPERIMENT, {"test_mape": 3.2, "test_rmse": 100.0, "training_time": 1.5, "fold1_mape": 4.0},
-            {"model": "lightgbm", "horizon": "12"}, {"model_type": "LightGBM", "dataset": "walmart"}, minute=1,
-            store_errors={1: {"mape": 3.0, "rmse": 90.0}, 2: {"mape": 3.4, "rmse": 110.0}}),
-    RunSpec("xgb-1", EXPERIMENT, {"test_MAPEMetric": 3.9, "RMSEMetric": 120.0}, {}, {"model_type": "XGBoost", "dataset": "walmart"}, minute=2),
+    RunSpec(
+        "lgb-1",
+        EXPERIMENT,
+        {"test_mape": 3.2, "test_rmse": 100.0, "training_time": 1.5, "fold1_mape": 4.0},
+        {"model": "lightgbm", "horizon": "12"},
+        {"model_type": "LightGBM", "dataset": "walmart"},
+        minute=1,
+        store_errors={1: {"mape": 3.0, "rmse": 90.0}, 2: {"mape": 3.4, "rmse": 110.0}},
+    ),
+    RunSpec(
+        "xgb-1",
+        EXPERIMENT,
+        {"test_MAPEMetric": 3.9, "RMSEMetric": 120.0},
+        {},
+        {"model_type": "XGBoost", "dataset": "walmart"},
+        minute=2,
+    ),
     RunSpec("naive-1", EXPERIMENT, {"mape": 0.0}, {"model": "SeasonalNaive", "dataset": "walmart"}, {}, minute=3),
-    RunSpec("cat-running", EXPERIMENT, {"test_mape": 1.0}, {}, {"model_type": "CatBoost", "dataset": "walmart"}, status="RUNNING", minute=4),
-    RunSpec("rf-failed", EXPERIMENT, {"test_mape": 2.0}, {}, {"model_type": "RandomForest", "dataset": "walmart"}, status="FAILED", minute=5),
-    RunSpec("rf-other", OTHER, {"MAPEMetric": 5.0}, {"model._target_": "sklearn.ensemble.RandomForestRegressor", "dataset_name": "m5"}, {}, minute=6),
+    RunSpec(
+        "cat-running",
+        EXPERIMENT,
+        {"test_mape": 1.0},
+        {},
+        {"model_type": "CatBoost", "dataset": "walmart"},
+        status="RUNNING",
+        minute=4,
+    ),
+    RunSpec(
+        "rf-failed",
+        EXPERIMENT,
+        {"test_mape": 2.0},
+        {},
+        {"model_type": "RandomForest", "dataset": "walmart"},
+        status="FAILED",
+        minute=5,
+    ),
+    RunSpec(
+        "rf-other",
+        OTHER,
+        {"MAPEMetric": 5.0},
+        {"model._target_": "sklearn.ensemble.RandomForestRegressor", "dataset_name": "m5"},
+        {},
+        minute=6,
+    ),
 ]
 
 
@@ -41,7 +77,9 @@ def duckdb(tmp_path):
 def json(tmp_path):
     # A results file written by a benchmark over every run, unfinished ones included.
     source = InMemoryRunRepository(*domain_objects(SPECS))
-    BenchmarkRuns(RankRuns(source), FilesystemResultsWriter(), source)(BenchmarkRequest(run_filter=RunFilter(include_unfinished=True)), str(tmp_path))
+    BenchmarkRuns(RankRuns(source), FilesystemResultsWriter(), source)(
+        BenchmarkRequest(run_filter=RunFilter(include_unfinished=True)), str(tmp_path)
+    )
     return JsonRunRepository(str(tmp_path / "mlflow_benchmark_results.json"))
 
 

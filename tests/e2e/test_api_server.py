@@ -29,13 +29,22 @@ def test_index_health_and_docs(server):
     assert health["status"] == "ok" and health["tracking_reachable"] is True
     assert health["models_loaded"], "a model is loaded at startup"
     schema = httpx.get(f"{server}/schema/openapi.json").json()
-    assert {"/predict", "/models", "/models/{name}", "/models/{name}/promote", "/models/{name}/promotions", "/health"} <= set(schema["paths"])
+    assert {
+        "/predict",
+        "/models",
+        "/models/{name}",
+        "/models/{name}/promote",
+        "/models/{name}/promotions",
+        "/health",
+    } <= set(schema["paths"])
     body = schema["components"]["schemas"]["PredictBody"]["properties"]
     assert body["horizon"]["maximum"] == 52 and body["confidence_level"]["minimum"] == 0.5
 
 
 def test_predict_all_stores_in_one_request(server):
-    response = httpx.post(f"{server}/predict", json={"store_ids": list(range(1, 46)), "horizon": 12, "model_name": "lightgbm"})
+    response = httpx.post(
+        f"{server}/predict", json={"store_ids": list(range(1, 46)), "horizon": 12, "model_name": "lightgbm"}
+    )
     assert response.status_code == 200
     forecasts = response.json()["forecasts"]
     assert len(forecasts) == 45 and all(len(f["predictions"]) == 12 for f in forecasts)
@@ -43,7 +52,9 @@ def test_predict_all_stores_in_one_request(server):
 
 def test_promotion_while_predicting_fails_no_request_and_switches_version(server):
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    first = httpx.post(f"{server}/models/seasonal_naive/promote", json={"version": "1", "alias": "champion"}, headers=headers)
+    first = httpx.post(
+        f"{server}/models/seasonal_naive/promote", json={"version": "1", "alias": "champion"}, headers=headers
+    )
     assert first.status_code == 200, first.text
     seen: list[tuple[int, int | None]] = []
     stop = threading.Event()
@@ -51,7 +62,9 @@ def test_promotion_while_predicting_fails_no_request_and_switches_version(server
     def predict_forever():
         with httpx.Client(base_url=server, timeout=30) as client:
             while not stop.is_set():
-                response = client.post("/predict", json={"store_id": 2, "model_name": "seasonal_naive", "model_version": "champion"})
+                response = client.post(
+                    "/predict", json={"store_id": 2, "model_name": "seasonal_naive", "model_version": "champion"}
+                )
                 seen.append((response.status_code, response.json().get("model_version")))
 
     worker = threading.Thread(target=predict_forever)
@@ -59,7 +72,9 @@ def test_promotion_while_predicting_fails_no_request_and_switches_version(server
     try:
         while len(seen) < 20:
             stop.wait(0.05)
-        promoted = httpx.post(f"{server}/models/seasonal_naive/promote", json={"version": "2", "alias": "champion"}, headers=headers)
+        promoted = httpx.post(
+            f"{server}/models/seasonal_naive/promote", json={"version": "2", "alias": "champion"}, headers=headers
+        )
         assert promoted.status_code == 200, promoted.text
         count = len(seen)
         while len(seen) < count + 20:

@@ -27,7 +27,9 @@ def benchmarked(walmart_store):
 
 def test_default_benchmark_prints_both_tables_and_writes_every_file(benchmarked):
     store, result, _ = benchmarked
-    assert re.search(r"^model_name +dataset_name +mape +rmse +mae +training_time +runs +backtest_mape$", result.stdout, re.M)
+    assert re.search(
+        r"^model_name +dataset_name +mape +rmse +mae +training_time +runs +backtest_mape$", result.stdout, re.M
+    )
     assert re.search(r"^rank +model_name +mape$", result.stdout, re.M)
     for name in FILES:
         path = store.folder / "results/benchmarks" / name
@@ -44,7 +46,10 @@ def test_results_json_follows_the_schema_and_matches_mlflow(benchmarked):
                                "rank_by": "mape", "aggregate": "best"}
     assert [e["name"] for e in data["experiments"]] == ["walmart_sales_forecasting"]  # the empty Default is left out
     client = store.client()
-    runs = {r.data.tags["model_type"]: r for r in client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])}
+    runs = {
+        r.data.tags["model_type"]: r
+        for r in client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    }
     expected = sorted(runs, key=lambda m: runs[m].data.metrics["test_mape"])
     assert [r["model_name"] for r in data["rankings"]] == expected
     assert [r["value"] for r in data["rankings"]] == [runs[m].data.metrics["test_mape"] for m in expected]
@@ -58,8 +63,12 @@ def test_the_gap_is_tested_on_per_store_errors(benchmarked, tmp_path):
     assert (test["paired_by"], test["pairs"], test["metric"]) == ("store", 45, "mape")
     first, second = (data["results"][0]["run_id"], data["results"][1]["run_id"])
     client = store.client()
-    a, b = (parse_store_errors(Path(client.download_artifacts(run, "per_store_errors.csv", str(tmp_path / run))).read_text())
-            for run in (first, second))
+    a, b = (
+        parse_store_errors(
+            Path(client.download_artifacts(run, "per_store_errors.csv", str(tmp_path / run))).read_text()
+        )
+        for run in (first, second)
+    )
     expected = wilcoxon([a[s]["mape"] for s in sorted(a)], [b[s]["mape"] for s in sorted(b)])
     assert test["p_value"] == pytest.approx(expected.pvalue)
     assert f"over 45 paired stores, p = {test['p_value']:.3g}" in result.stdout
@@ -105,8 +114,16 @@ def test_format_csv_prints_the_table(benchmarked, tmp_path):
     "args, code, message",
     [
         (["benchmark", "--rank-by", "r2"], 2, "invalid choice: 'r2'"),
-        (["--warehouse", "none.duckdb", "benchmark", "--source", "duckdb"], 2, "no warehouse at none.duckdb; `ml-portfolio sync` creates it"),
-        (["benchmark", "--source", "json", "--results-json", "nothing.json"], 2, "no benchmark results at nothing.json"),
+        (
+            ["--warehouse", "none.duckdb", "benchmark", "--source", "duckdb"],
+            2,
+            "no warehouse at none.duckdb; `ml-portfolio sync` creates it",
+        ),
+        (
+            ["benchmark", "--source", "json", "--results-json", "nothing.json"],
+            2,
+            "no benchmark results at nothing.json",
+        ),
         (["benchmark", "--experiment-name", "sales"], 1, "unknown experiment(s) sales; mlflow sqlite:"),
         (["benchmark", "--models", "prophet"], 1, "--models prophet matched none of the 5 run(s)"),
     ],
@@ -124,7 +141,10 @@ def test_a_warehouse_holding_only_history_asks_for_a_sync(walmart_store, tmp_pat
     assert run_cli([*warehouse, "benchmark", "--output-dir", str(tmp_path)], store).returncode == 0
     result = run_cli([*warehouse, "benchmark", "--source", "duckdb", "--output-dir", str(tmp_path)], store)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: the warehouse {tmp_path / 'h.duckdb'} was never synced; `ml-portfolio sync` fills it"
+    assert (
+        result.stderr.strip()
+        == f"error: the warehouse {tmp_path / 'h.duckdb'} was never synced; `ml-portfolio sync` fills it"
+    )
 
 
 def test_corrupt_json_and_warehouse_exit_2(walmart_store, tmp_path):

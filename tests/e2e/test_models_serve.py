@@ -31,7 +31,9 @@ def served(walmart_store):
 
 
 def test_invocations_forecast_with_intervals(served):
-    status, body = post(f"{served}/invocations", {"dataframe_records": [{"store_id": 3, "horizon": 12, "confidence_level": 0.8}]})
+    status, body = post(
+        f"{served}/invocations", {"dataframe_records": [{"store_id": 3, "horizon": 12, "confidence_level": 0.8}]}
+    )
     assert status == 200, body
     rows = body["predictions"]
     assert len(rows) == 12 and rows[0]["store_id"] == 3 and rows[0]["date"] == "2012-11-02"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -47,13 +48,17 @@ def test_every_entrypoint_against_a_tracking_server(tmp_path):
 def _every_entrypoint(tmp_path: Path, mlflow_server: str) -> None:
     store = Store(tmp_path)
     env = _remote(store, mlflow_server)
-    job = _cli(["run", "--no-serve", "--models", "seasonal_naive,lightgbm", "--experiment-name", "scale_out"], store, env)
+    job = _cli(
+        ["run", "--no-serve", "--models", "seasonal_naive,lightgbm", "--experiment-name", "scale_out"], store, env
+    )
     assert job.returncode == 0, job.stderr
     assert "promoted lightgbm version" in job.stdout
     live = json.loads((tmp_path / "results" / "benchmarks" / "mlflow_benchmark_results.json").read_text())
     synced = _cli(["sync"], store, env)
     assert synced.returncode == 0 and f"from mlflow {mlflow_server}" in synced.stdout, synced.stderr
-    warehouse = _cli(["benchmark", "--source", "duckdb", "--experiment-name", "scale_out", "--output-dir", "wh"], store, env)
+    warehouse = _cli(
+        ["benchmark", "--source", "duckdb", "--experiment-name", "scale_out", "--output-dir", "wh"], store, env
+    )
     assert warehouse.returncode == 0, warehouse.stderr
     assert json.loads((tmp_path / "wh" / "mlflow_benchmark_results.json").read_text())["rankings"] == live["rankings"]
 
@@ -66,8 +71,11 @@ def _every_entrypoint(tmp_path: Path, mlflow_server: str) -> None:
         promoted = httpx.post(f"{url}/models/seasonal_naive/promote", json={"version": "1", "alias": "champion"},
                               headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
         assert promoted.status_code == 200, promoted.text
-        naive = httpx.post(f"{url}/predict", json={"store_id": 3, "model_name": "seasonal_naive", "model_version": "champion"},
-                           timeout=60)
+        naive = httpx.post(
+            f"{url}/predict",
+            json={"store_id": 3, "model_name": "seasonal_naive", "model_version": "champion"},
+            timeout=60,
+        )
         assert naive.status_code == 200 and naive.json()["model_version"] == 1
     client = MlflowClient(mlflow_server, mlflow_server)
     assert client.get_model_version_by_alias("seasonal_naive", "champion").version == "1"
@@ -96,14 +104,16 @@ def test_the_api_keeps_serving_cached_models_while_the_tracking_server_is_down(t
         assert "seasonal_naive/1" in health["models_loaded"]
         cached = httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=60)
         assert cached.status_code == 200 and cached.json()["model_version"] == 1, cached.text
-        uncached = httpx.post(f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"},
-                              timeout=60)
+        uncached = httpx.post(
+            f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"}, timeout=60
+        )
         assert uncached.status_code == 503, uncached.text
 
         with _server(folder, port):  # back, on the same port and store; the API is not restarted
             assert httpx.get(f"{url}/health", timeout=60).json()["status"] == "ok"
-            again = httpx.post(f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"},
-                               timeout=60)
+            again = httpx.post(
+                f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"}, timeout=60
+            )
             assert again.status_code == 200 and again.json()["model_version"] == 2, again.text
 
 
@@ -150,10 +160,8 @@ class CutOff:
             pass
         finally:
             for end in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 end.close()
 
 
@@ -192,9 +200,21 @@ def test_losing_the_server_during_benchmark_or_sync_keeps_the_previous_files_and
         results, warehouse = tmp_path / "results" / "benchmarks", tmp_path / "results" / "warehouse.duckdb"
         before_files, before_warehouse = _files(results), _warehouse(warehouse)
         assert len(before_warehouse[0]) == len(SPECS) and len(before_warehouse[1]) > 0
-        log_to_mlflow(MlflowClient(server_uri, server_uri), [
-            RunSpec(f"late-{i}", SPECS[0].experiment, {"test_mape": 1.0 + i}, {}, {"model_type": "CatBoost", "dataset": "walmart"},
-                    minute=500 + i, store_errors={1: {"mape": 1.0}, 2: {"mape": 1.5}}) for i in range(3)])
+        log_to_mlflow(
+            MlflowClient(server_uri, server_uri),
+            [
+                RunSpec(
+                    f"late-{i}",
+                    SPECS[0].experiment,
+                    {"test_mape": 1.0 + i},
+                    {},
+                    {"model_type": "CatBoost", "dataset": "walmart"},
+                    minute=500 + i,
+                    store_errors={1: {"mape": 1.0}, 2: {"mape": 1.5}},
+                )
+                for i in range(3)
+            ],
+        )
         proxy.arm(server, stop_at=3)  # past the experiment and run searches: while reading per-store errors
         _fails_in_one_line(_cli(["benchmark"], store, env))
     assert _files(results) == before_files and _warehouse(warehouse) == before_warehouse

@@ -73,7 +73,8 @@ def test_artifacts(runs, walmart_store):
             expected |= {"feature_importance.csv", "feature_importance.png"}
         assert expected <= names, (model, names)
     errors = pd.read_csv(client.download_artifacts(runs["lightgbm"].info.run_id, "per_store_errors.csv"))
-    assert errors.groupby("window").store_id.nunique().to_dict() == {w: 45 for w in ("fold1", "fold2", "fold3", "fold4", "test")}
+    windows = ("fold1", "fold2", "fold3", "fold4", "test")
+    assert errors.groupby("window").store_id.nunique().to_dict() == dict.fromkeys(windows, 45)
     assert errors.loc[errors.window == "test", "mape"].mean() == pytest.approx(metric(runs, "lightgbm", "test_mape"))
 
 
@@ -109,6 +110,8 @@ def test_registered_versions_load_without_this_project(walmart_store, runs):
             print(name, "ok")
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=store.folder, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=store.folder, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == [w for m in MODELS for w in (m, "ok")]

@@ -11,7 +11,10 @@ read = CsvPredictionsReader().read
 
 
 def test_comma_and_semicolon_files_with_blank_cells():
-    for text in ("Date,actual,forecast\n2012-01-06,10,11\n2012-01-13,,12\n", "Date;actual;forecast\n2012-01-06;10;11\n2012-01-13;;12\n"):
+    for text in (
+        "Date,actual,forecast\n2012-01-06,10,11\n2012-01-13,,12\n",
+        "Date;actual;forecast\n2012-01-06;10;11\n2012-01-13;;12\n",
+    ):
         table = read(text.encode(), "p.csv")
         assert table.numeric == ("actual", "forecast")
         assert table.columns["actual"] == (10.0, None) and table.columns["Date"] == ("2012-01-06", "2012-01-13")

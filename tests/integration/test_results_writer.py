@@ -23,7 +23,9 @@ def test_a_failure_while_rendering_leaves_the_previous_results(tmp_path, monkeyp
 
     monkeypatch.setattr(results_writer, "_scatter", broken)
     with pytest.raises(RuntimeError, match="renderer crashed"):
-        BenchmarkRuns(RankRuns(source), FilesystemResultsWriter(), source)(BenchmarkRequest(rank_by="rmse"), str(tmp_path))
+        BenchmarkRuns(RankRuns(source), FilesystemResultsWriter(), source)(
+            BenchmarkRequest(rank_by="rmse"), str(tmp_path)
+        )
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert len(source.history) == 1  # the failed benchmark was not recorded either
 

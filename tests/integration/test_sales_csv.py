@@ -30,8 +30,22 @@ def test_real_table_loads_with_identity(walmart_csv):
 def test_synthetic_default_has_the_walmart_shape_and_is_deterministic():
     first, second = SOURCE.load(None), SOURCE.load(None)
     assert first.info.sha256 == second.info.sha256
-    assert (first.info.name, first.info.stores, first.info.weeks, str(first.info.first_week)) == ("synthetic_walmart", 45, 143, "2010-02-05")
-    assert list(synthetic_walmart().columns) == ["Store", "Date", "Weekly_Sales", "Holiday_Flag", "Temperature", "Fuel_Price", "CPI", "Unemployment"]
+    assert (first.info.name, first.info.stores, first.info.weeks, str(first.info.first_week)) == (
+        "synthetic_walmart",
+        45,
+        143,
+        "2010-02-05",
+    )
+    assert list(synthetic_walmart().columns) == [
+        "Store",
+        "Date",
+        "Weekly_Sales",
+        "Holiday_Flag",
+        "Temperature",
+        "Fuel_Price",
+        "CPI",
+        "Unemployment",
+    ]
 
 
 def test_missing_columns_are_named(tmp_path, small):

@@ -20,10 +20,21 @@ def test_incremental_sync(store, tmp_path):
 
     first = sync()
     assert (first.full, first.fetched) == (True, len(SPECS))
-    assert warehouse.store_errors([ids["lgb-1"]]) == {ids["lgb-1"]: {1: {"mape": 3.0, "rmse": 90.0}, 2: {"mape": 3.4, "rmse": 110.0}}}
+    assert warehouse.store_errors([ids["lgb-1"]]) == {
+        ids["lgb-1"]: {1: {"mape": 3.0, "rmse": 90.0}, 2: {"mape": 3.4, "rmse": 110.0}}
+    }
 
-    new = [RunSpec(f"new-{i}", EXPERIMENT, {"test_mape": 4.0 + i}, {}, {"model_type": "New", "dataset": "walmart"}, minute=100 + i)
-           for i in range(2)]
+    new = [
+        RunSpec(
+            f"new-{i}",
+            EXPERIMENT,
+            {"test_mape": 4.0 + i},
+            {},
+            {"model_type": "New", "dataset": "walmart"},
+            minute=100 + i,
+        )
+        for i in range(2)
+    ]
     ids |= log_to_mlflow(client, new)
     finished_at = new[-1].end
     client.set_terminated(ids["cat-running"], "FINISHED", end_time=ms(finished_at))
@@ -32,7 +43,9 @@ def test_incremental_sync(store, tmp_path):
     # The two new runs, the one that finished, and rf-other, which ended exactly at the old
     # watermark and so falls inside the sync overlap: nothing else is read again.
     assert set(second.run_ids) == {ids["new-0"], ids["new-1"], ids["cat-running"], ids["rf-other"]}
-    runs = {r.name: r for r in warehouse.runs([e.experiment_id for e in warehouse.experiments()], include_unfinished=True)}
+    runs = {
+        r.name: r for r in warehouse.runs([e.experiment_id for e in warehouse.experiments()], include_unfinished=True)
+    }
     assert len(runs) == len(SPECS) + 2 and runs["cat-running"].status.value == "FINISHED"
     assert second.watermark_ms == ms(finished_at)
 

@@ -33,3 +33,36 @@ def test_ci_runs_the_readme_test_command():
     commands = [line.strip() for line in readme.split("```")[1].strip().splitlines()]
     assert len(commands) == 2, "the quickstart is exactly two commands"
     assert commands[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def _tool(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run([_tool("ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_nothing():
+    """Strict on domain/ and application/, typed definitions everywhere else (pyproject.toml)."""
+    result = subprocess.run([_tool("mypy"), "--no-incremental"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _source_files() -> list[Path]:
+    return [p for folder in ("domain", "application", "adapters", "entrypoints", "benchmarks")
+            for p in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def test_no_room_grows_past_what_one_person_reads_at_once():
+    long_files = [
+        f"{p.relative_to(ROOT)}: {n} lines"
+        for p in _source_files()
+        if p.parts[len(ROOT.parts)] in ("adapters", "entrypoints") and (n := len(p.read_text().splitlines())) > 250
+    ]
+    long_functions = [f"{p.relative_to(ROOT)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines"
+                      for p in _source_files() for node in ast.walk(ast.parse(p.read_text()))
+                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.end_lineno - node.lineno + 1 > 40]
+    assert long_files == [] and long_functions == []

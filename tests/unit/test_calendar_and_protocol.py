@@ -33,7 +33,9 @@ def test_protocol_on_the_walmart_calendar():
     assert (test_weeks[0], test_weeks[-1], len(test_weeks)) == (date(2012, 8, 10), date(2012, 10, 26), 12)
     folds = [weeks[o + 1 : o + 1 + protocol.horizon] for o in protocol.fold_origins(143)]
     assert len(folds) == 4 and all(len(f) == 12 for f in folds)
-    assert any(f[0] <= date(2011, 11, 25) and date(2011, 12, 30) <= f[-1] for f in folds), "a fold spans Thanksgiving-Christmas 2011"
+    assert any(f[0] <= date(2011, 11, 25) and date(2011, 12, 30) <= f[-1] for f in folds), (
+        "a fold spans Thanksgiving-Christmas 2011"
+    )
     assert all(f[-1] < test_weeks[0] for f in folds)
 
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -6,16 +6,33 @@ from domain.errors import InvalidValueError
 from domain.leaderboard import Aggregate, EmptySelection, RunFilter, build_leaderboard, select, summarise
 from domain.runs import Run
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def run(run_id, model, dataset="walmart", minutes=0, status="FINISHED", **metrics):
-    return Run(run_id=run_id, experiment_id="1", name=f"{model}-x", status=status, start_time=T0 + timedelta(minutes=minutes),
-               tags={"model_type": model, "dataset": dataset}, metrics=metrics)
+    return Run(
+        run_id=run_id,
+        experiment_id="1",
+        name=f"{model}-x",
+        status=status,
+        start_time=T0 + timedelta(minutes=minutes),
+        tags={"model_type": model, "dataset": dataset},
+        metrics=metrics,
+    )
 
 
 RUNS = [
-    run("a1", "LightGBM", minutes=1, test_mape=4.0, test_rmse=10.0, test_mae=8.0, training_time=2.0, fold1_mape=5.0, fold2_mape=6.0),
+    run(
+        "a1",
+        "LightGBM",
+        minutes=1,
+        test_mape=4.0,
+        test_rmse=10.0,
+        test_mae=8.0,
+        training_time=2.0,
+        fold1_mape=5.0,
+        fold2_mape=6.0,
+    ),
     run("a2", "LightGBM", minutes=5, test_mape=3.0, test_rmse=12.0, test_mae=9.0, training_time=4.0),
     run("b1", "XGBoost", minutes=2, test_MAPEMetric=3.5, RMSEMetric=11.0, training_time=1.0),
     run("c1", "Naive", minutes=3, mape=0.0, rmse=20.0),
@@ -26,10 +43,18 @@ RUNS = [
 def test_best_aggregate_ranks_per_dataset_and_keeps_zero():
     board = build_leaderboard(RUNS, "mape", Aggregate.BEST)
     assert [(r.rank, r.model, r.dataset, r.value) for r in board.rankings] == [
-        (1, "Naive", "walmart", 0.0), (2, "LightGBM", "walmart", 3.0), (3, "XGBoost", "walmart", 3.5), (1, "LightGBM", "m5", 7.0),
+        (1, "Naive", "walmart", 0.0),
+        (2, "LightGBM", "walmart", 3.0),
+        (3, "XGBoost", "walmart", 3.5),
+        (1, "LightGBM", "m5", 7.0),
     ]
     lightgbm = next(r for r in board.results if r.model == "LightGBM" and r.dataset == "walmart")
-    assert (lightgbm.run_id, lightgbm.runs, lightgbm.values["rmse"], lightgbm.values["training_time"]) == ("a2", 2, 12.0, 4.0)
+    assert (lightgbm.run_id, lightgbm.runs, lightgbm.values["rmse"], lightgbm.values["training_time"]) == (
+        "a2",
+        2,
+        12.0,
+        4.0,
+    )
 
 
 def test_latest_and_mean_aggregates():
@@ -65,9 +90,15 @@ def test_unknown_rank_metric_lists_the_choices():
 
 def test_filters_are_case_insensitive_and_name_what_emptied_the_result():
     runs = RUNS + [run("e1", "CatBoost", status="FAILED", test_mape=1.0)]
-    assert {r.run_id for r in select(runs, RunFilter(dataset="WALMART", models=("lightgbm", "xgboost")), "exp")} == {"a1", "a2", "b1"}
+    assert {r.run_id for r in select(runs, RunFilter(dataset="WALMART", models=("lightgbm", "xgboost")), "exp")} == {
+        "a1",
+        "a2",
+        "b1",
+    }
     assert "e1" in {r.run_id for r in select(runs, RunFilter(include_unfinished=True), "exp")}
-    with pytest.raises(EmptySelection, match="--dataset tesco matched none of the 5 run\\(s\\) left in exp; they have: m5, walmart"):
+    with pytest.raises(
+        EmptySelection, match="--dataset tesco matched none of the 5 run\\(s\\) left in exp; they have: m5, walmart"
+    ):
         select(runs, RunFilter(dataset="tesco"), "exp")
     with pytest.raises(EmptySelection, match="--models prophet matched none"):
         select(runs, RunFilter(dataset="m5", models=("prophet",)), "exp")

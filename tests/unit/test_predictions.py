@@ -35,7 +35,9 @@ def test_a_table_without_two_numeric_columns_is_refused():
 
 
 def test_score_is_mape_rmse_mae_on_the_given_columns():
-    result = score(table(actual=[100.0, 200.0, 400.0, 50.0], predicted=[110.0, 190.0, 400.0, 40.0]), "actual", "predicted")
+    result = score(
+        table(actual=[100.0, 200.0, 400.0, 50.0], predicted=[110.0, 190.0, 400.0, 40.0]), "actual", "predicted"
+    )
     assert result.count == 4
     assert result.mape == pytest.approx(8.75)
     assert result.rmse == pytest.approx(math.sqrt(75))
@@ -50,7 +52,9 @@ def test_zero_actuals_make_mape_undefined_and_name_the_rows():
 
 
 def test_missing_values_on_one_side_are_mismatched_lengths():
-    with pytest.raises(DataError, match=r"mismatched lengths: 'actual' has 3 values, 'predicted' 2 \(no prediction in row\(s\) 3\)"):
+    with pytest.raises(
+        DataError, match=r"mismatched lengths: 'actual' has 3 values, 'predicted' 2 \(no prediction in row\(s\) 3\)"
+    ):
         score(table(actual=[1.0, 2.0, 3.0], predicted=[1.0, None, 3.0]), "actual", "predicted")
 
 

@@ -10,14 +10,25 @@ from domain.runs import Run, RunStatus
 
 def test_model_identity_falls_back_in_order():
     assert Run(run_id="r", experiment_id="1", tags={"model_name": "A", "model_type": "B"}).model_name == "A"
-    assert Run(run_id="r", experiment_id="1", tags={"model_type": "LightGBM"}, params={"model": "x"}).model_name == "LightGBM"
+    assert (
+        Run(run_id="r", experiment_id="1", tags={"model_type": "LightGBM"}, params={"model": "x"}).model_name
+        == "LightGBM"
+    )
     assert Run(run_id="r", experiment_id="1", params={"model": "xgb"}).model_name == "xgb"
-    assert Run(run_id="r", experiment_id="1", params={"model._target_": "sklearn.ensemble.RandomForestRegressor"}).model_name == "RandomForestRegressor"
+    assert (
+        Run(
+            run_id="r", experiment_id="1", params={"model._target_": "sklearn.ensemble.RandomForestRegressor"}
+        ).model_name
+        == "RandomForestRegressor"
+    )
     assert Run(run_id="r", experiment_id="1", name="catboost-20261126T101500").model_name == "catboost"
 
 
 def test_dataset_falls_back_in_order():
-    assert Run(run_id="r", experiment_id="1", tags={"dataset": "walmart"}, params={"dataset": "x"}).dataset_name == "walmart"
+    assert (
+        Run(run_id="r", experiment_id="1", tags={"dataset": "walmart"}, params={"dataset": "x"}).dataset_name
+        == "walmart"
+    )
     assert Run(run_id="r", experiment_id="1", params={"dataset_name": "m5"}).dataset_name == "m5"
     assert Run(run_id="r", experiment_id="1").dataset_name == "unknown"
 
@@ -67,8 +78,14 @@ def test_confidence_bounds():
 
 
 def test_summary_is_what_a_leaderboard_needs_and_is_stable():
-    run = Run(run_id="r", experiment_id="1", name="xgb-1", params={"model": "xgb", "dataset": "walmart", "depth": "6"},
-              metrics={"MAPEMetric": 3.0, "fold1_rmse": 7.0, "accuracy": 0.5}, tags={"per_store_errors": "e.csv", "team": "a"})
+    run = Run(
+        run_id="r",
+        experiment_id="1",
+        name="xgb-1",
+        params={"model": "xgb", "dataset": "walmart", "depth": "6"},
+        metrics={"MAPEMetric": 3.0, "fold1_rmse": 7.0, "accuracy": 0.5},
+        tags={"per_store_errors": "e.csv", "team": "a"},
+    )
     summary = run.summary()
     assert summary.metrics == {"test_mape": 3.0, "fold1_rmse": 7.0}
     assert summary.tags == {"model_name": "xgb", "dataset": "walmart", "per_store_errors": "e.csv"}

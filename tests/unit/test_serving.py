@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -108,12 +108,17 @@ def test_intervals_and_errors(world):
 
 def test_promotion_records_evidence_and_maps_stages(world):
     registry, _, _, served = world
-    when = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 26, tzinfo=UTC)
     promote = PromoteModel(registry, served, clock=lambda: when)
     first = promote(PromoteRequest(name="lightgbm", version="1", stage="Production", who="ana"))
     second = promote(PromoteRequest(name="lightgbm", version="2", alias="champion", who="bo"))
     assert (first.alias, first.from_version, first.stage) == ("champion", None, "Production")
-    assert (second.from_version, second.to_version, second.previous_metrics["test_mape"], second.metrics["test_mape"]) == (1, 2, 3.0, 2.0)
+    assert (
+        second.from_version,
+        second.to_version,
+        second.previous_metrics["test_mape"],
+        second.metrics["test_mape"],
+    ) == (1, 2, 3.0, 2.0)
     assert ListPromotions(registry)("lightgbm") == [first, second]
     for bad in ({"alias": "champion", "stage": "Production"}, {}, {"alias": "7"}, {"alias": "latest"}):
         with pytest.raises(InvalidValueError):
