@@ -118,13 +118,14 @@ class RunSnapshot:
     in memory so the dashboard can re-filter and re-rank without reading the source again.
     Per-store errors are still asked of the source, for the few runs a ranking needs."""
 
-    def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 timer: Callable[[], float] = time.perf_counter) -> None:
         self._source = source
-        started = time.perf_counter()
+        started = timer()
         self._experiments = source.experiments()
         ids = [e.experiment_id for e in self._experiments]
         self._runs = [run.summary() for run in source.runs(ids, summary=True)]
-        self.read_at, self.read_seconds = clock(), time.perf_counter() - started
+        self.read_at, self.read_seconds = clock(), timer() - started
         self._errors: dict[str, StoreErrors] = {}
 
     def describe(self) -> str:

@@ -69,7 +69,7 @@ class Container(containers.DeclarativeContainer):
         adapter("adapters.mlflow.registry.MlflowModelRegistry"), tracking_uri=config.tracking_uri
     )
     model_loader = providers.Singleton(
-        adapter("adapters.mlflow.registry.MlflowModelLoader"), tracking_uri=config.tracking_uri
+        adapter("adapters.mlflow.loader.MlflowModelLoader"), tracking_uri=config.tracking_uri
     )
     served_models = providers.Singleton(ServedModels, registry=model_registry, loader=model_loader)
     forecast_sales = providers.Factory(ForecastSales, registry=model_registry, models=served_models)

@@ -1,7 +1,8 @@
 Feature: Forecasts and promotions over HTTP
   The API serves registered model versions with prediction intervals and promotes versions
   safely. It runs on the app the real container builds, over an MLflow store trained on the
-  synthetic default (lightgbm version 1, seasonal_naive versions 1 and 2).
+  synthetic default (lightgbm version 1, seasonal_naive versions 1 and 2), copied afresh for
+  each scenario, with no alias set.
 
   Background:
     Given the API over the trained store, with promotion token "s3cret"
@@ -21,11 +22,21 @@ Feature: Forecasts and promotions over HTTP
     When I forecast store 3 with lightgbm at confidence 0.8 and at 0.99
     Then every interval at 0.99 is wider than at 0.8
 
-  Scenario: Without a model name the best champion serves
-    Given lightgbm version 1 is the champion
+  Scenario: Without a model name the best champion serves, not the latest lightgbm
+    Given seasonal_naive version 1 is the champion
+    When I POST /predict with {"store_id": 5}
+    Then the status is 200
+    And the answer names seasonal_naive version 1 with the test metrics of its run
+
+  Scenario: Without any champion the latest lightgbm serves
     When I POST /predict with {"store_id": 5}
     Then the status is 200
     And the answer names lightgbm version 1 with the test metrics of its run
+
+  Scenario: A named model without a version serves its latest
+    When I POST /predict with {"store_id": 5, "model_name": "seasonal_naive"}
+    Then the status is 200
+    And the answer names seasonal_naive version 2 with the test metrics of its run
 
   Scenario: List and describe models
     When I GET /models
@@ -40,12 +51,14 @@ Feature: Forecasts and promotions over HTTP
     Then the status is 401
     When I promote seasonal_naive version 2 to alias "challenger" without a token
     Then the status is 401
+    And seasonal_naive has no alias "challenger" and no promotion recorded
 
   Scenario: Promotion is refused when the server has no token
     Given the API over the trained store, with no promotion token
     When I promote seasonal_naive version 2 to alias "challenger" with token "s3cret"
     Then the status is 403
     And the error says "ML_PORTFOLIO_API_TOKEN"
+    And seasonal_naive has no alias "challenger" and no promotion recorded
 
   Scenario: A promotion is recorded and served
     When I promote seasonal_naive version 1 to alias "challenger" with token "s3cret"

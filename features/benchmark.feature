@@ -40,3 +40,23 @@ Feature: Benchmarking runs straight from MLflow
     And I sync the warehouse and run the benchmark with "--source duckdb"
     And I run the benchmark with "--source json"
     Then the three rankings are identical
+
+  Scenario: The latest run or the mean of the runs instead of the best
+    When I run the benchmark with "--dataset walmart --models lightgbm --aggregate latest"
+    Then the ranking by mape is "LightGBM=3.6"
+    When I run the benchmark with "--dataset walmart --models lightgbm --aggregate mean"
+    Then the ranking by mape is "LightGBM=3.35"
+    And the LightGBM row counts 2 runs with a mape std of 0.3536
+
+  Scenario: Unfinished runs count only when asked for
+    Given a RUNNING CatBoost run on walmart with test_mape=1.0
+    When I run the benchmark with "--dataset walmart --models catboost,lightgbm"
+    Then the ranking by mape is "LightGBM=3.1"
+    When I run the benchmark with "--dataset walmart --models catboost,lightgbm --include-unfinished"
+    Then the ranking by mape is "CatBoost=1, LightGBM=3.1"
+
+  Scenario: The default source comes from ML_PORTFOLIO_SOURCE
+    When I run the benchmark with "--dataset walmart"
+    And I run the benchmark with "--dataset walmart" and ML_PORTFOLIO_SOURCE=json
+    Then the last results were read from "json"
+    And the last two rankings are identical

@@ -4,6 +4,8 @@ Feature: The dashboard in a browser
   Chromium, over a store whose runs were trained, benchmarked and synced by the real CLI, with
   lightgbm version 1 promoted to champion.
 
+  The store also holds two runs of a second experiment, other_experiment, on dataset m5.
+
   Background:
     Given a dashboard over a trained, benchmarked and synced store
 
@@ -30,6 +32,32 @@ Feature: The dashboard in a browser
   Scenario: A forecast comes from the registry with its interval band
     When I open the "Forecasts" page
     Then the forecast shown is the champion's and its table has 12 weeks within their intervals
+    And its values are those the registered version forecasts for that store
+
+  Scenario: The source status says what was read, when, and how much
+    When I open the "Overview" page
+    Then the source status names the MLflow store, when it was read and how many finished runs it holds
+
+  Scenario: The experiment picker narrows the pages to one experiment
+    When I open the "Overview" page
+    And I pick the experiment "other_experiment"
+    Then the overview counts 2 runs of 2 models
+
+  Scenario: Reload reads the runs logged since the page opened
+    Given a dashboard over its own copy of the store
+    When I open the "Overview" page
+    And a finished run is logged to the store
+    And I press Reload
+    Then the source status and the overview count one run more than before
+
+  Scenario: Comparison filters re-rank, and the gap is the benchmark's
+    When I open the "Model comparison" page
+    Then the significance line is the benchmark's test of the top two
+    When I choose the dataset "m5"
+    Then the rankings table shows CatBoost then XGBoost
+    When I choose the dataset "(all)" and the models "LightGBM"
+    Then the rankings table shows LightGBM
+    And the significance line says the gap was not tested: "fewer than two models to compare"
 
   Scenario: An uploaded CSV is scored and its columns detected
     When I open the "Predictions explorer" page

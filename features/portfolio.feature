@@ -12,6 +12,32 @@ Feature: One command runs the whole portfolio
     When I press Ctrl-C
     Then the job exits with code 0 and both ports are closed
 
+  Scenario: A supervisor's SIGTERM stops both servers
+    When I run the main job for "seasonal_naive"
+    And I send the job SIGTERM
+    Then the job exits with code 0 and both ports are closed
+
+  Scenario: A server that dies stops the other and the job exits 1
+    When I run the main job for "seasonal_naive"
+    And the API process dies
+    Then the job says the API stopped and exits with code 1
+    And both ports are closed
+
+  Scenario: A taken port is refused before any training
+    Given the API port is taken by another program
+    When I run the main job for "seasonal_naive" and it ends
+    Then it exits with code 2 and the error names the taken port
+    And no run was recorded
+
+  Scenario Outline: Bad data or an unreachable store exits 2 in one line
+    When I run the main job without serving on <input>
+    Then it exits with code 2 and the error says "<message>"
+
+    Examples:
+      | input                     | message                        |
+      | a CSV without Weekly_Sales | missing column(s) Weekly_Sales |
+      | an unreachable tracking server | failed while opening experiment |
+
   Scenario: Running the job twice keeps every run and version and promotes nothing new
     Given the main job ran once without serving for "seasonal_naive,lightgbm" on a 3-store table
     When it runs again the same way

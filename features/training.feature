@@ -3,10 +3,18 @@ Feature: Training the forecasting portfolio
   registers a version that forecasts on its own, with prediction intervals.
 
   Scenario: Training on the synthetic default registers servable versions
-    When I train "seasonal_naive,lightgbm" on the synthetic default into an empty store
+    When I train "seasonal_naive,lightgbm" on the synthetic default into an empty working directory
     Then the command succeeds
+    And the runs are in mlflow.db in the working directory
     And experiment "walmart_sales_forecasting" has one FINISHED run per model on dataset "synthetic_walmart"
+    And each run logs its protocol and estimator parameters
     And each model is registered as version 1 created by its run
+
+  Scenario: A dataset name and no registration
+    When I train "seasonal_naive" with "--dataset shop --no-register" on the synthetic default
+    Then the command succeeds
+    And experiment "walmart_sales_forecasting" has one FINISHED run per model on dataset "shop"
+    And no model is registered
 
   Scenario: A registered version forecasts 12 weeks inside its interval
     Given a store where "lightgbm" was trained on the synthetic default

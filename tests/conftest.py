@@ -36,11 +36,11 @@ class Store:
         return MlflowClient(self.uri, self.uri)
 
 
-def run_cli(args: list[str], store: Store, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], store: Store, timeout: float = 600,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `ml-portfolio ARGS` as a real process with the store as its working directory."""
-    return subprocess.run(
-        CLI + args, cwd=store.folder, env=store.env(), capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run(CLI + args, cwd=store.folder, env=env or store.env(), capture_output=True, text=True,
+                          timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -143,3 +143,47 @@ def mlflow_server_command(folder: Path, port: int) -> list[str]:
     return [str(BIN / "mlflow"), "server", "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
             "--artifacts-destination", str(folder / "artifacts"), "--serve-artifacts",
             "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+
+
+class Lines:
+    """A process's output read line by line on a thread, so a wait for a line has a deadline
+    and the pipe never fills up while nobody reads it."""
+
+    def __init__(self, stream) -> None:
+        import queue
+        import threading
+
+        self.seen: list[str] = []
+        self._queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def until(self, found, seconds: float = 120) -> str:
+        """Lines up to the first for which found(line) holds; AssertionError at the deadline or the end."""
+        import queue
+        import time
+
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no such line within {seconds} s; seen: {''.join(self.seen)[-2000:]}") from None
+            if line is None:
+                raise AssertionError(f"the output ended first; seen: {''.join(self.seen)[-2000:]}")
+            self.seen.append(line)
+            if found(line):
+                return line
+
+    def rest(self, seconds: float = 60) -> str:
+        """Everything until the stream ends (the process exited)."""
+        try:
+            self.until(lambda line: False, seconds)
+        except AssertionError as ended:
+            if "ended first" not in str(ended):
+                raise
+        return "".join(self.seen)

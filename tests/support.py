@@ -94,3 +94,10 @@ def domain_objects(specs: Iterable[RunSpec]) -> tuple[list[Experiment], list[Run
     ]
     errors = {s.name: {k: dict(v) for k, v in s.store_errors.items()} for s in specs if s.store_errors}
     return experiments, runs, errors
+
+
+def by_model(runs, key=lambda run: run.data.tags["model_type"]) -> dict:
+    """MLflow runs by model; two runs of one model fail here rather than pass as one."""
+    keys = [key(run) for run in runs]
+    assert len(keys) == len(set(keys)), f"more than one run of a model: {sorted(keys)}"
+    return dict(zip(keys, runs))

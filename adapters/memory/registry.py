@@ -111,11 +111,15 @@ class ConstantForecastModel:
 
 
 class InMemoryModelLoader:
-    """Loads a ConstantForecastModel whose level is the version number; counts the loads."""
+    """Loads a ConstantForecastModel whose level is the version number; counts the loads. Given a
+    registry, a version that registry does not hold is unknown, as it is to the MLflow loader."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: InMemoryModelRegistry | None = None) -> None:
         self.loads: list[tuple[str, int]] = []
+        self._registry = registry
 
     def load(self, version: ModelVersion) -> ConstantForecastModel:
+        if self._registry is not None:
+            self._registry.resolve(version.name, str(version.version))
         self.loads.append((version.name, version.version))
         return ConstantForecastModel(float(version.version))

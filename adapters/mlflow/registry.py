@@ -7,21 +7,17 @@ Promotions are recorded as model-version tags `promotion.<epoch ms>` holding JSO
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from typing import TypeVar
 
-import mlflow
-import numpy as np
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
 from mlflow.exceptions import MlflowException
 
-from adapters.forecasting.pyfunc import PortfolioForecaster
 from adapters.mlflow.errors import tracking_errors
-from domain.errors import TrackingUnavailableError, UnknownModelError, UnknownStoreError
-from domain.forecasts import MAX_HORIZON, ForecastPoint
+from domain.errors import TrackingUnavailableError, UnknownModelError
 from domain.models import LEGACY_STAGES, STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel
 from domain.runs import from_epoch_ms
 
@@ -67,41 +63,36 @@ class MlflowModelRegistry:
         )
         listed = []
         for model in registered:
+            aliases = {a: int(v) for a, v in (model.aliases or {}).items()}
+            # A version found by search carries no aliases; the registered model knows them.
             latest = _version(self._latest(model.name))
+            latest = replace(latest, aliases=tuple(a for a, v in aliases.items() if v == latest.version))
             listed.append(RegisteredModel(name=model.name, latest=latest, metrics=self.test_metrics(latest),
-                                          aliases={a: int(v) for a, v in (model.aliases or {}).items()}))
+                                          aliases=aliases))
         return listed
 
     def resolve(self, name: str, ref: str) -> ModelVersion:
-        if ref.isdigit():
-            try:
-                return _version(
-                    self._call(
-                        f"reading {name} version {ref}",
-                        lambda: self._client.get_model_version(name, ref),
-                        missing=f"model {name!r} has no version {ref}",
-                    )
-                )
-            except UnknownModelError:
-                self._latest(name)  # says "no registered model" when that is the reason
-                raise
         if ref == "latest":
             return _version(self._latest(name))
-        alias = STAGE_ALIASES.get(ref.lower(), ref)
+        if ref.isdigit():
+            missing = f"model {name!r} has no version {ref}"
+            found = self._found(f"reading {name} version {ref}", lambda: self._client.get_model_version(name, ref))
+        else:
+            alias = STAGE_ALIASES.get(ref.lower(), ref)
+            missing = f"model {name!r} has no alias {alias!r}"
+            found = self._found(f"reading {name}@{alias}", lambda: self._client.get_model_version_by_alias(name, alias))
+            found = found or self._staged(name, ref)
+        if found is None:
+            self._latest(name)  # says "no registered model" when that is the reason
+            raise UnknownModelError(missing)
+        return found
+
+    def _found(self, doing: str, call: Callable[[], MlflowModelVersion]) -> ModelVersion | None:
+        """The version the call finds, None if the registry says there is none."""
         try:
-            return _version(
-                self._call(
-                    f"reading {name}@{alias}",
-                    lambda: self._client.get_model_version_by_alias(name, alias),
-                    missing=f"model {name!r} has no alias {alias!r}",
-                )
-            )
+            return _version(self._call(doing, call, missing="not found"))
         except UnknownModelError:
-            staged = self._staged(name, ref)
-            if staged is None:
-                self._latest(name)  # says "no registered model" when that is the reason
-                raise
-            return staged
+            return None
 
     def _staged(self, name: str, stage: str) -> ModelVersion | None:
         """A version still in a legacy registry stage (set before aliases existed)."""
@@ -167,76 +158,3 @@ class MlflowModelRegistry:
             return True
         except TrackingUnavailableError:
             return False
-
-
-class PyfuncForecastModel:
-    """A registered PortfolioForecaster, ready to answer any request from a table.
-
-    A version forecasts from one fixed origin (its last training week), so its whole answer
-    space is one forecast per store and step: computed once here, through the model's own
-    pipeline, for 52 weeks. A request then slices that table and scales the interval widths
-    of its confidence level.
-    """
-
-    def __init__(self, forecaster: PortfolioForecaster) -> None:
-        self._forecaster = forecaster
-        self.store_ids = tuple(int(s) for s in forecaster.store_ids)
-        self.last_week: date = forecaster.last_week
-        table = forecaster.forecast(list(self.store_ids), MAX_HORIZON, None)
-        self._row = {store: i for i, store in enumerate(self.store_ids)}
-        self._predictions = table["prediction"].to_numpy().reshape(len(self.store_ids), MAX_HORIZON)
-        self._dates = [date.fromisoformat(d) for d in table["date"][:MAX_HORIZON]]
-        self._widths: dict[float, np.ndarray] = {}
-
-    def _half_widths(self, confidence: float) -> np.ndarray:
-        if confidence not in self._widths:
-            self._widths[confidence] = np.array(
-                [self._forecaster.calibration.half_width(step, confidence) for step in range(1, MAX_HORIZON + 1)])
-        return self._widths[confidence]
-
-    def _check(self, store_ids: Sequence[int]) -> None:
-        unknown = sorted(set(store_ids) - set(self._row))
-        if unknown:
-            raise UnknownStoreError(
-                f"unknown store_id {', '.join(map(str, unknown))}; this model knows stores "
-                f"{min(self.store_ids)}..{max(self.store_ids)}"
-            )
-
-    def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
-        self._check([store_id])
-        carried = self._forecaster.history
-        weeks = carried.weeks.astype(object)  # datetime64[D] -> datetime.date
-        return tuple(zip(weeks, (float(v) for v in carried.sales[:, self._row[store_id]])))
-
-    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
-        self._check(store_ids)
-        points = []
-        widths = self._half_widths(confidence)[:horizon] if confidence is not None else None
-        for store in store_ids:
-            predictions = self._predictions[self._row[store], :horizon]
-            if widths is None:
-                points += [ForecastPoint(store_id=store, step=h + 1, date=self._dates[h], prediction=float(p))
-                           for h, p in enumerate(predictions)]
-                continue
-            spread = widths * predictions
-            lower = np.minimum(np.maximum(predictions - spread, 0.0), predictions)  # as the pyfunc model bounds it
-            upper = predictions + spread
-            points += [ForecastPoint(store_id=store, step=h + 1, date=self._dates[h], prediction=float(p),
-                                     lower=float(lo), upper=float(up))
-                       for h, (p, lo, up) in enumerate(zip(predictions, lower, upper))]
-        return tuple(points)
-
-
-class MlflowModelLoader:
-    def __init__(self, tracking_uri: str) -> None:
-        self._uri = tracking_uri
-        self._client = MlflowClient(tracking_uri, tracking_uri)
-
-    def load(self, version: ModelVersion) -> PyfuncForecastModel:
-        # Ask this registry where the version's files are, download them with this tracking URI
-        # and load from disk: no process-wide MLflow setting is read or changed.
-        with tracking_errors(self._uri, f"loading {version.uri}"), tempfile.TemporaryDirectory() as folder:
-            location = self._client.get_model_version_download_uri(version.name, str(version.version))
-            local = mlflow.artifacts.download_artifacts(artifact_uri=location, dst_path=folder, tracking_uri=self._uri)
-            loaded = mlflow.pyfunc.load_model(local)
-        return PyfuncForecastModel(loaded.unwrap_python_model())

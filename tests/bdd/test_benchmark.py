@@ -30,13 +30,14 @@ def logged_runs(store, datatable):
     log_to_mlflow(store.client(), specs)
 
 
-def _benchmark(store, outcome, flags: str):
-    result = run_cli(["benchmark", *flags.split(), "--output-dir", "out"], store)
+def _benchmark(store, outcome, flags: str, env: dict[str, str] | None = None):
+    result = run_cli(["benchmark", *flags.split(), "--output-dir", "out"], store, env=env)
     outcome["result"] = result
     if result.returncode == 0:
         data = json.loads((store.folder / "out" / "mlflow_benchmark_results.json").read_text())
         outcome["rankings"].append([(r["model_name"], r["value"]) for r in data["rankings"]])
         outcome["metric"] = data["filters"]["rank_by"]
+        outcome["data"] = data
 
 
 @when(parsers.parse('I run the benchmark with "{flags}"'))
@@ -81,3 +82,30 @@ def identical(outcome):
         ("SeasonalNaive", 5.5),
         ("LightGBM", 8.0),
     ]
+
+
+@given(parsers.parse("a RUNNING {model} run on {dataset} with test_mape={value:f}"))
+def running_run(store, model, dataset, value):
+    log_to_mlflow(store.client(), [RunSpec("still-running", "retail", {"test_mape": value}, {},
+                                           {"model_type": model, "dataset": dataset}, status="RUNNING", minute=30)])
+
+
+@when(parsers.parse('I run the benchmark with "{flags}" and ML_PORTFOLIO_SOURCE={source}'))
+def run_with_source_env(store, outcome, flags, source):
+    _benchmark(store, outcome, flags, env={**store.env(), "ML_PORTFOLIO_SOURCE": source})
+
+
+@then(parsers.parse('the last results were read from "{source}"'))
+def read_from(outcome, source):
+    assert outcome["data"]["source"].split()[0] == source
+
+
+@then("the last two rankings are identical")
+def last_two(outcome):
+    assert outcome["rankings"][-1] == outcome["rankings"][-2]
+
+
+@then(parsers.parse("the {model} row counts {runs:d} runs with a {metric} std of {std:f}"))
+def mean_row(outcome, model, runs, metric, std):
+    (row,) = [r for r in outcome["data"]["results"] if r["model_name"] == model]
+    assert row["runs"] == runs and row["std"][metric] == pytest.approx(std, abs=5e-5)

@@ -16,6 +16,7 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from tests.conftest import ROOT, Store, free_port, run_cli, running
+from tests.support import RunSpec, log_to_mlflow
 
 scenarios("dashboard.feature")
 
@@ -23,6 +24,10 @@ PAGES = {"Overview": "overview", "Model comparison": "comparison", "Forecasts": 
          "Predictions explorer": "predictions", "Benchmark results": "results"}
 SCREENSHOTS = ROOT / "test-artifacts" / "dashboard"
 SECONDS = 90  # first page of a session may load a model version from the store
+# Another experiment, worse than the trained models, so the trained dataset stays the leading one.
+OTHER_RUNS = [RunSpec(f"other-{model}", "other_experiment", {"test_mape": mape, "training_time": 1.0}, {},
+                      {"model_type": model, "dataset": "m5"}, minute=900 + i)
+              for i, (model, mape) in enumerate((("CatBoost", 9.0), ("XGBoost", 9.5)))]
 
 
 def poll(read: Callable, done: Callable, seconds: float = SECONDS):
@@ -37,11 +42,13 @@ def poll(read: Callable, done: Callable, seconds: float = SECONDS):
 
 @pytest.fixture(scope="module")
 def benchmarked(synthetic_training, tmp_path_factory):
-    """A copy of the synthetic store: lightgbm 1 promoted to champion, benchmarked, synced."""
+    """A copy of the synthetic store plus two runs of another experiment: lightgbm 1 promoted to
+    champion, benchmarked, synced."""
     source, _, trained = synthetic_training
     assert trained.returncode == 0, trained.stderr
     store = Store(tmp_path_factory.mktemp("dashboard-store"))
     shutil.copy(source.folder / "mlflow.db", store.folder / "mlflow.db")
+    log_to_mlflow(store.client(), OTHER_RUNS)
     for command in (["promote", "lightgbm", "--version", "1", "--alias", "champion"], ["benchmark"], ["sync"]):
         result = run_cli(command, store)
         assert result.returncode == 0, result.stderr
@@ -106,13 +113,20 @@ SHOWN_TEXT = """e => Array.from((e.shadowRoot || e).children)
 
 def _text(page, selector: str) -> str:
     """The text shown by the elements matching `selector`, one per line; '' if there is none."""
-    return "\n".join(found.evaluate(SHOWN_TEXT) for found in page.locator(selector).all())
+    return "\n".join(page.locator(selector).evaluate_all(f"all => all.map({SHOWN_TEXT})"))
 
 
 def _rows(page, table: str) -> list[list[str]]:
+    """The table's rows as shown; [] while it is being redrawn (a row read may vanish under us)."""
+    from playwright.sync_api import Error
+
     rows = page.locator(f".{table} .tabulator-row")
     cells = '.tabulator-cell[tabulator-field]:not([tabulator-field="_index"])'  # no hidden index, no filler
-    return [[cell.inner_text() for cell in row.locator(cells).all()] for row in rows.all()]
+    try:
+        shown = [[cell.inner_text(timeout=2000) for cell in row.locator(cells).all()] for row in rows.all()]
+    except Error:
+        return []
+    return shown if len({len(row) for row in shown}) <= 1 else []  # ragged: caught halfway through a redraw
 
 
 def _number(text: str) -> float:
@@ -194,7 +208,13 @@ def draws_plots(page, count):
 def screenshot(page, visit, request):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", request.node.name)[:80]
-    page.screenshot(path=str(SCREENSHOTS / f"{visit['slug']}-{name}.png"))
+    path = SCREENSHOTS / f"{visit['slug']}-{name}.png"
+    path.unlink(missing_ok=True)
+    page.screenshot(path=str(path))
+    content = path.read_bytes()
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    assert (width, height) == (1500, 1100)  # the whole viewport, as the context was opened
 
 
 @then("the best model and its MAPE are those the benchmark ranked first")
@@ -288,3 +308,120 @@ def downloaded(page, benchmarked):
     table = list(csv.DictReader(io.StringIO(content)))
     assert [row["model_name"] for row in table] == [row[0] for row in shown]
     assert [f"{float(row['mape']):.4f}" for row in table] == [f"{_number(row[4]):.4f}" for row in shown]
+
+
+@given("a dashboard over its own copy of the store", target_fixture="site")
+def own_copy(benchmarked, tmp_path, request):
+    store = Store(tmp_path)
+    shutil.copy(benchmarked[0].folder / "mlflow.db", store.folder / "mlflow.db")
+    server, url = _dashboard(store)
+    _started(server, request)
+    request.node.own_store = store
+    return url
+
+
+def _finished_runs(page) -> int:
+    found = re.search(r"([\d,]+) finished runs", _text(page, ".source-status"))
+    assert found, _text(page, ".source-status")
+    return int(found[1].replace(",", ""))
+
+
+def _count(page, name: str) -> int:
+    return int(_number(_text(page, f".count-{name}").splitlines()[-1]))
+
+
+@when(parsers.parse('I pick the experiment "{name}"'))
+def pick_experiment(page, name):
+    page.locator("select").first.select_option(name)
+
+
+@when("a finished run is logged to the store")
+def log_a_run(page, request, visit):
+    poll(lambda: _text(page, ".source-status"), lambda t: "finished runs" in t)
+    visit["runs"] = _finished_runs(page)
+    log_to_mlflow(request.node.own_store.client(), [RunSpec(
+        "late-run", "walmart_sales_forecasting", {"test_mape": 7.0}, {},
+        {"model_type": "LightGBM", "dataset": "synthetic_walmart"}, minute=2000)])
+
+
+@when("I press Reload")
+def press_reload(page):
+    page.get_by_role("button", name="Reload").click()
+
+
+@then("the source status and the overview count one run more than before")
+def one_more(page, visit):
+    expected = visit["runs"] + 1
+    assert poll(lambda: _finished_runs(page), lambda n: n == expected) == expected
+    assert poll(lambda: _count(page, "runs"), lambda n: n == expected) == expected
+
+
+@then("the source status names the MLflow store, when it was read and how many finished runs it holds")
+def source_status(page, benchmarked):
+    text = poll(lambda: _text(page, ".source-status"), lambda t: "finished runs" in t)
+    store = benchmarked[0]
+    client = store.client()
+    finished = client.search_runs([e.experiment_id for e in client.search_experiments()],
+                                  filter_string="attributes.status = 'FINISHED'")
+    assert re.fullmatch(rf"mlflow {re.escape(store.uri)}\s+read \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC in \d+\.\d\d s, "
+                        rf"{len(finished)} finished runs", text), text
+
+
+@then(parsers.parse("the overview counts {runs:d} runs of {models:d} models"))
+def overview_counts(page, runs, models):
+    assert poll(lambda: (_count(page, "runs"), _count(page, "models")), lambda c: c == (runs, models)) == (runs, models)
+
+
+@then("the significance line is the benchmark's test of the top two")
+def significance_shown(page, benchmarked):
+    test = benchmarked[1]["significance"]
+    expected = (f"Top two mape ({', '.join(test['compared'])}): Wilcoxon signed-rank on {test['pairs']} "
+                f"{test['paired_by']} pairs, p = {test['p_value']:.3g}")
+    assert poll(lambda: _text(page, ".significance"), lambda t: t == expected) == expected
+
+
+@when(parsers.parse('I choose the dataset "{dataset}"'))
+def choose_dataset(page, dataset):
+    page.locator("select").nth(1).select_option(dataset)
+
+
+@when(parsers.parse('I choose the dataset "{dataset}" and the models "{models}"'))
+def choose_dataset_and_models(page, dataset, models):
+    choose_dataset(page, dataset)
+    field = page.locator(".choices__input--cloned").first
+    for model in models.split(","):
+        field.click()  # opens the list of models; pick the one by its text
+        page.locator(".choices__list--dropdown .choices__item--choice", has_text=model).first.click()
+
+
+@then(parsers.parse("the rankings table shows {models}"))
+def rankings_shown(page, models):
+    expected = models.split(" then ")
+    assert poll(lambda: [row[1] for row in _rows(page, "rankings-table")], lambda m: m == expected) == expected
+
+
+@then(parsers.parse('the significance line says the gap was not tested: "{reason}"'))
+def gap_not_tested(page, reason):
+    expected = f"Gap between the top two not tested: {reason}"
+    assert poll(lambda: _text(page, ".significance"), lambda t: t == expected) == expected
+
+
+@then("its values are those the registered version forecasts for that store")
+def registered_values(page, benchmarked):
+    import mlflow
+    import pandas as pd
+
+    store = benchmarked[0]
+    facts = poll(lambda: _text(page, ".forecast-facts"), lambda t: "version" in t)
+    name, version = re.match(r"(\S+) version (\d+)", facts).groups()
+    shown_store = int(page.locator("select").nth(3).input_value())
+    client = store.client()
+    location = client.get_model_version_download_uri(name, version)
+    local = mlflow.artifacts.download_artifacts(artifact_uri=location, tracking_uri=store.uri)
+    expected = mlflow.pyfunc.load_model(local).predict(
+        pd.DataFrame({"store_id": [shown_store], "horizon": [12], "confidence_level": [0.9]}))
+    rows = poll(lambda: _rows(page, "forecast-table"), lambda r: len(r) == 12)
+    for (week, forecast, lower, upper), (_, want) in zip(rows, expected.iterrows(), strict=True):
+        assert week == want["date"]
+        for shown, value in ((forecast, want["prediction"]), (lower, want["lower"]), (upper, want["upper"])):
+            assert abs(_number(shown) - value) <= 0.5, (week, shown, value)  # the table shows whole sales

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from adapters.forecasting.synthetic import synthetic_walmart
-from tests.conftest import CLI, free_port, run_cli
+from tests.conftest import CLI, Lines, free_port, run_cli
 
 scenarios("portfolio.feature")
 
@@ -27,24 +29,97 @@ def job():
             process.wait()
 
 
-@when(parsers.parse('I run the main job for "{models}"'), target_fixture="served")
-def run_and_serve(store, job, models):
-    api, dashboard = free_port(), free_port()
+def _start(store, job, models: str, api: int, dashboard: int) -> dict:
     process = subprocess.Popen(
         CLI + ["run", "--models", models, "--api-port", str(api), "--dashboard-port", str(dashboard)],
-        cwd=store.folder,
-        env=store.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        cwd=store.folder, env=store.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     job.append(process)
-    printed = []
-    for line in process.stdout:  # the job prints its URLs once both servers answer
-        printed.append(line)
-        if line.startswith("Ctrl-C stops both"):
-            break
-    return {"process": process, "printed": printed, "api": api, "dashboard": dashboard}
+    return {"process": process, "stdout": Lines(process.stdout), "stderr": Lines(process.stderr),
+            "api": api, "dashboard": dashboard}
+
+
+@when(parsers.parse('I run the main job for "{models}"'), target_fixture="served")
+def run_and_serve(store, job, models):
+    served = _start(store, job, models, free_port(), free_port())
+    # the job prints its URLs once both servers answer (training and start-up take a while)
+    served["stdout"].until(lambda line: line.startswith("Ctrl-C stops both"), seconds=600)
+    served["printed"] = served["stdout"].seen
+    return served
+
+
+@given("the API port is taken by another program", target_fixture="taken")
+def taken_port():
+    listener = socket.create_server(("127.0.0.1", 0))
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+@when(parsers.parse('I run the main job for "{models}" and it ends'), target_fixture="served")
+def run_until_it_ends(store, job, taken, models):
+    served = _start(store, job, models, taken, free_port())
+    served["code"] = served["process"].wait(timeout=600)
+    return served
+
+
+@then("it exits with code 2 and the error names the taken port")
+def refused(served, taken):
+    assert served["code"] == 2
+    assert served["stderr"].rest().strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{taken}: Address already in use; pick another with --api-port / "
+        "--dashboard-port"]
+
+
+@then("no run was recorded")
+def no_run(store):
+    assert not (store.folder / "mlflow.db").exists() or store.client().search_runs(
+        [e.experiment_id for e in store.client().search_experiments()]) == []
+
+
+@when(parsers.parse("I run the main job without serving on {given_input}"), target_fixture="ended")
+def run_on_bad_input(store, given_input):
+    if given_input == "a CSV without Weekly_Sales":
+        synthetic_walmart(stores=2).drop(columns=["Weekly_Sales"]).to_csv(store.folder / "sales.csv", index=False)
+        return run_cli(["run", "--no-serve", "--models", "seasonal_naive", "--data", "sales.csv"], store)
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    return run_cli(["--tracking-uri", unreachable, "run", "--no-serve", "--models", "seasonal_naive"], store,
+                   timeout=300)
+
+
+@then(parsers.parse('it exits with code 2 and the error says "{message}"'))
+def exits_2(ended, message):
+    assert ended.returncode == 2, ended.stderr
+    errors = [line for line in ended.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in ended.stderr, ended.stderr
+
+
+@when("I send the job SIGTERM")
+def sigterm(served):
+    served["process"].send_signal(signal.SIGTERM)
+
+
+@when("the API process dies")
+def api_dies(served):
+    (api,) = [pid for pid in _children(served["process"].pid)
+              if b"serve" in (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")]
+    os.kill(api, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in (Path("/proc") / str(pid) / "task" / str(pid) / "children").read_text().split()]
+
+
+@then("the job says the API stopped and exits with code 1")
+def job_exits_1(served):
+    assert served["process"].wait(timeout=60) == 1
+    assert "error: the API stopped (exit code -9); stopping the rest" in served["stderr"].rest()
+
+
+@then("both ports are closed")
+def ports_closed(served):
+    for port in (served["api"], served["dashboard"]):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, port
 
 
 @then("it prints the URLs of the API and the dashboard and a curl for /predict")
@@ -89,10 +164,8 @@ def ctrl_c(served):
 @then("the job exits with code 0 and both ports are closed")
 def stopped(served):
     assert served["process"].wait(timeout=60) == 0
-    assert "stopped" in served["process"].stderr.read()
-    for port in (served["api"], served["dashboard"]):
-        with socket.socket() as sock:
-            assert sock.connect_ex(("127.0.0.1", port)) != 0, port
+    assert served["stderr"].rest().strip().splitlines()[-1] == "stopped"
+    ports_closed(served)
 
 
 def _no_serve(store, models: str) -> subprocess.CompletedProcess:

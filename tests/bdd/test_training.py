@@ -3,23 +3,63 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import mlflow
 import numpy as np
 import pandas as pd
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from adapters.forecasting.features import FEATURES
 from adapters.forecasting.synthetic import synthetic_walmart
-from tests.conftest import run_cli
+from domain.training import MODEL_TYPES
+from tests.conftest import CLI, run_cli
+from tests.support import by_model
 
 scenarios("training.feature")
 
 
-@when(parsers.parse('I train "{models}" on the synthetic default into an empty store'), target_fixture="outcome")
-def train_synthetic(synthetic_training, models):
-    store, trained, result = synthetic_training
-    assert ",".join(trained) == models
-    return {"store": store, "models": trained, "result": result}
+def _without_tracking_uri(store):
+    return {k: v for k, v in store.env().items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+
+
+@when(parsers.parse('I train "{models}" on the synthetic default into an empty working directory'),
+      target_fixture="outcome")
+def train_synthetic(store, models):
+    """No MLFLOW_TRACKING_URI: the embedded default, sqlite:///mlflow.db where the command runs."""
+    result = subprocess.run(CLI + ["train", "--models", models], cwd=store.folder, env=_without_tracking_uri(store),
+                            capture_output=True, text=True, timeout=600)
+    return {"store": store, "models": tuple(models.split(",")), "result": result}
+
+
+@when(parsers.parse('I train "{models}" with "{flags}" on the synthetic default'), target_fixture="outcome")
+def train_with(store, models, flags):
+    return {"store": store, "models": tuple(models.split(",")),
+            "result": run_cli(["train", "--models", models, *flags.split()], store)}
+
+
+@then("the runs are in mlflow.db in the working directory")
+def default_store(outcome):
+    assert (outcome["store"].folder / "mlflow.db").is_file()
+    assert outcome["store"].uri == f"sqlite:///{outcome['store'].folder / 'mlflow.db'}"
+
+
+@then("each run logs its protocol and estimator parameters")
+def parameters(outcome):
+    for model, run in outcome["runs"].items():
+        params = run.data.params
+        assert (params["model"], params["horizon"], params["folds"], params["fold_stride"]) == (model, "12", "4", "13")
+        assert (params["test_origin"], params["seed"]) == ("2012-08-03", "42")
+        assert params["fold_origins"] == "2011-08-05,2011-11-04,2012-02-03,2012-05-04"
+        assert params["features"].split(",") == list(FEATURES)
+    lightgbm = outcome["runs"]["lightgbm"].data.params
+    assert (lightgbm["learning_rate"], lightgbm["num_leaves"]) == ("0.03", "31")
+    assert int(lightgbm["test_fit_best_iteration"]) >= 1
+
+
+@then("no model is registered")
+def none_registered(outcome):
+    assert outcome["store"].client().search_registered_models() == []
 
 
 @given(parsers.parse('a store where "{model}" was trained on the synthetic default'), target_fixture="outcome")
@@ -39,12 +79,13 @@ def one_run_per_model(outcome, experiment, dataset):
     client = outcome["store"].client()
     found = client.get_experiment_by_name(experiment)
     runs = client.search_runs([found.experiment_id])
-    assert sorted(r.data.tags["model_type"] for r in runs) == ["LightGBM", "SeasonalNaive"]
+    assert sorted(r.data.params["model"] for r in runs) == sorted(outcome["models"])
     for run in runs:
         assert run.info.status == "FINISHED"
         assert run.data.tags["dataset"] == dataset
-        assert re.fullmatch(r"(seasonal_naive|lightgbm)-\d{8}T\d{6}", run.info.run_name)
-    outcome["runs"] = {r.data.params["model"]: r for r in runs}
+        assert run.data.tags["model_type"] == MODEL_TYPES[run.data.params["model"]]
+        assert re.fullmatch(rf"{run.data.params['model']}-\d{{8}}T\d{{6}}", run.info.run_name)
+    outcome["runs"] = by_model(runs, key=lambda run: run.data.params["model"])
 
 
 @then("each model is registered as version 1 created by its run")

@@ -9,8 +9,9 @@ import pytest
 
 from adapters.memory.registry import InMemoryModelRegistry
 from adapters.mlflow.registry import MlflowModelRegistry
-from domain.errors import UnknownModelError
+from domain.errors import TrackingUnavailableError, UnknownModelError
 from domain.models import Promotion
+from tests.conftest import free_port
 
 
 @pytest.fixture(params=["memory", "mlflow"])
@@ -36,6 +37,13 @@ def registry(request, tmp_path):
     return real
 
 
+def logged_test_mape(registry, version):
+    """The value the run logged: the fake holds it, MLflow has it in the run."""
+    if isinstance(registry, InMemoryModelRegistry):
+        return 2.4
+    return registry._client.get_run(version.run_id).data.metrics["test_mape"]
+
+
 def test_models_list_the_newest_version_with_test_metrics(registry):
     models = {m.name: m for m in registry.models()}
     assert {k: m.latest.version for k, m in models.items()} == {"lightgbm": 1, "seasonal_naive": 2}
@@ -47,7 +55,8 @@ def test_models_list_the_newest_version_with_test_metrics(registry):
 def test_resolve_numbers_and_latest(registry):
     assert registry.resolve("seasonal_naive", "1").version == 1
     assert registry.resolve("seasonal_naive", "latest").version == 2
-    assert registry.test_metrics(registry.resolve("lightgbm", "1"))["test_mape"] > 0
+    version = registry.resolve("lightgbm", "1")
+    assert registry.test_metrics(version)["test_mape"] == logged_test_mape(registry, version)
 
 
 @pytest.mark.parametrize("name, ref, message", [
@@ -90,3 +99,24 @@ def test_promotions_are_kept_in_order(registry):
     assert registry.promotions("seasonal_naive") == [first, second]
     assert registry.promotions("lightgbm") == []
     assert registry.reachable()
+
+
+@pytest.fixture(params=["memory", "mlflow"])
+def unreachable(request, monkeypatch):
+    """A registry whose store does not answer: the fake switched off, MLflow at a port nobody listens on."""
+    if request.param == "memory":
+        fake = InMemoryModelRegistry()
+        fake.add("lightgbm", "r1", {"test_mape": 2.4})
+        fake.up = False
+        return fake
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    return MlflowModelRegistry(f"http://127.0.0.1:{free_port()}")
+
+
+def test_an_unreachable_registry_says_so(unreachable):
+    assert unreachable.reachable() is False
+    for call in (unreachable.models, lambda: unreachable.resolve("lightgbm", "1"),
+                 lambda: unreachable.resolve("lightgbm", "latest"), lambda: unreachable.promotions("lightgbm"),
+                 lambda: unreachable.set_alias("lightgbm", "champion", 1)):
+        with pytest.raises(TrackingUnavailableError):
+            call()

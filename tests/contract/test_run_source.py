@@ -121,9 +121,18 @@ def ids(source, *names):
     return [e.experiment_id for e in source.experiments() if e.name in names]
 
 
-def test_experiments_by_name(source):
+DESCRIPTIONS = {
+    "memory": lambda tmp: "memory",
+    "json": lambda tmp: f"json {tmp / 'mlflow_benchmark_results.json'}",
+    "duckdb": lambda tmp: f"duckdb {tmp / 'warehouse.duckdb'}",
+    "mlflow": lambda tmp: f"mlflow sqlite:///{tmp / 'mlflow.db'}",
+}
+
+
+def test_experiments_by_name_and_the_label_reports_show(source, request, tmp_path):
     assert {e.name for e in source.experiments()} >= {EXPERIMENT, OTHER}
-    assert source.describe()
+    factory = request.node.callspec.params["source"]
+    assert source.describe() == DESCRIPTIONS[factory.__name__](tmp_path)
 
 
 def test_finished_runs_come_back_unchanged(source):
@@ -182,3 +191,14 @@ def test_summaries_keep_identity_and_metrics(source):
         assert run.summary() == full[name].summary()
     assert summaries["naive-1"].summary().metrics == {"test_mape": 0.0}
     assert summaries["rf-other"].summary().tags == {"model_name": "RandomForestRegressor", "dataset": "m5"}
+
+
+def test_mlflow_reads_every_page_of_search_results(tmp_path, monkeypatch):
+    import adapters.mlflow.runs
+
+    monkeypatch.setattr(adapters.mlflow.runs, "PAGE", 2)  # 6 runs in these experiments: 3+ pages
+    source = mlflow(tmp_path)
+    got = sorted(r.name for r in source.runs(ids(source, EXPERIMENT, OTHER), include_unfinished=True))
+    assert got == sorted(s.name for s in SPECS)
+    changed = sorted(r.name for r in source.changed_since(None, []))
+    assert changed == got

@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import BIN, free_port, running
+from tests.conftest import BIN, Store, free_port, run_cli, running
 
 TOKEN = "e2e-token"
+SECONDS = 60  # every wait in these tests ends; a hang fails the test
 
 
 @pytest.fixture(scope="module")
-def server(serving_store):
+def api_store(serving_store, tmp_path_factory):
+    """A copy of the trained store whose champion is seasonal_naive version 2 (not the lightgbm fallback)."""
+    store = Store(tmp_path_factory.mktemp("api-server-store"))
+    shutil.copy(serving_store.folder / "mlflow.db", store.folder / "mlflow.db")
+    promoted = run_cli(["promote", "seasonal_naive", "--version", "2", "--alias", "champion", "--who", "setup"], store)
+    assert promoted.returncode == 0, promoted.stderr
+    return store
+
+
+def _serve(store: Store, *flags: str):
     port = free_port()
-    env = {**serving_store.env(), "ML_PORTFOLIO_API_TOKEN": TOKEN}
-    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with running(command, f"http://127.0.0.1:{port}/health", serving_store.folder, env):
-        yield f"http://127.0.0.1:{port}"
+    env = {**store.env(), "ML_PORTFOLIO_API_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *flags]
+    return running(command, f"http://127.0.0.1:{port}/health", store.folder, env), f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def server(api_store):
+    process, url = _serve(api_store)
+    with process:
+        yield url
 
 
 def test_index_health_and_docs(server):
     assert httpx.get(f"{server}/").json()["docs"] == "/schema"
     health = httpx.get(f"{server}/health").json()
     assert health["status"] == "ok" and health["tracking_reachable"] is True
-    assert health["models_loaded"], "a model is loaded at startup"
+    assert health["models_loaded"] == ["seasonal_naive/2"], "the champion is loaded at startup, before any request"
     schema = httpx.get(f"{server}/schema/openapi.json").json()
     assert {
         "/predict",
@@ -67,18 +87,21 @@ def test_promotion_while_predicting_fails_no_request_and_switches_version(server
                 )
                 seen.append((response.status_code, response.json().get("model_version")))
 
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + SECONDS
+        while len(seen) < count:
+            assert time.monotonic() < deadline and worker.is_alive(), f"only {len(seen)} answers within {SECONDS} s"
+            stop.wait(0.05)
+
     worker = threading.Thread(target=predict_forever)
     worker.start()
     try:
-        while len(seen) < 20:
-            stop.wait(0.05)
+        wait_for(20)
         promoted = httpx.post(
             f"{server}/models/seasonal_naive/promote", json={"version": "2", "alias": "champion"}, headers=headers
         )
         assert promoted.status_code == 200, promoted.text
-        count = len(seen)
-        while len(seen) < count + 20:
-            stop.wait(0.05)
+        wait_for(len(seen) + 20)
     finally:
         stop.set()
         worker.join(timeout=30)
@@ -96,3 +119,60 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_a_named_model_without_a_version_serves_its_latest(server):
+    body = httpx.post(f"{server}/predict", json={"store_id": 3, "model_name": "seasonal_naive"}).json()
+    assert (body["model_name"], body["model_version"]) == ("seasonal_naive", 2)
+
+
+def test_models_lists_every_field_and_the_champion_on_its_version(server, api_store):
+    models = {m["name"]: m for m in httpx.get(f"{server}/models").json()["models"]}
+    assert sorted(models) == ["lightgbm", "seasonal_naive"]
+    client = api_store.client()
+    for name, model in models.items():
+        latest = model["latest_version"]
+        assert set(latest) == {"name", "version", "aliases", "stage", "run_id", "created_at", "metrics"}
+        registered = client.get_model_version(name, str(latest["version"]))
+        assert (latest["name"], latest["run_id"], latest["stage"]) == (name, registered.run_id, "None")
+        assert latest["metrics"] == {k: v for k, v in client.get_run(registered.run_id).data.metrics.items()
+                                     if k.startswith("test_")}
+        assert model["aliases"] == {a: int(v) for a, v in client.get_registered_model(name).aliases.items()}
+        assert latest["aliases"] == sorted(a for a, v in model["aliases"].items() if v == latest["version"])
+
+
+@pytest.mark.parametrize("ref, version", [("latest", 2), ("1", 1), ("champion", None), ("Production", None)])
+def test_a_version_by_number_latest_alias_or_legacy_stage(server, api_store, ref, version):
+    champion = int(api_store.client().get_model_version_by_alias("seasonal_naive", "champion").version)
+    body = httpx.get(f"{server}/models/seasonal_naive", params={"version": ref}).json()
+    assert body["version"] == (version or champion), body
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes uvicorn spawned under `pid` (multiprocessing's spawn_main children)."""
+    children = (Path("/proc") / str(pid) / "task" / str(pid) / "children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in (Path("/proc") / c / "cmdline").read_bytes()]
+
+
+def test_workers_are_separate_processes(api_store):
+    process, url = _serve(api_store, "--workers", "2")
+    with process as started:
+        answers = {httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=SECONDS).status_code for _ in range(10)}
+        assert answers == {200}
+        assert len(_workers(started.pid)) == 2
+
+
+def test_promote_from_the_cli_with_a_legacy_stage_and_who(api_store, tmp_path):
+    store = Store(tmp_path)
+    shutil.copy(api_store.folder / "mlflow.db", store.folder / "mlflow.db")
+    result = run_cli(["promote", "seasonal_naive", "--version", "1", "--stage", "Staging", "--who", "ana"], store)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("seasonal_naive@challenger -> version 1 (new alias), by ana at ")
+    assert "registry stages are deprecated; applied as alias 'challenger'" in result.stderr
+    client = store.client()
+    assert int(client.get_model_version_by_alias("seasonal_naive", "challenger").version) == 1
+    records = [json.loads(v) for k, v in client.get_model_version("seasonal_naive", "1").tags.items()
+               if k.startswith("promotion.")]
+    (record,) = [r for r in records if r["alias"] == "challenger"]
+    assert (record["who"], record["stage"], record["alias"]) == ("ana", "Staging", "challenger")
+    assert record["from_version"] is None

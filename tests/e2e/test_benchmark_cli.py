@@ -12,6 +12,7 @@ from scipy.stats import wilcoxon
 
 from adapters.mlflow.runs import parse_store_errors
 from tests.conftest import free_port, run_cli
+from tests.support import by_model
 
 FILES = ("mlflow_benchmark_results.json", "mlflow_benchmark_results.csv", "mlflow_benchmark_mape.png",
          "mlflow_benchmark_rmse.png", "mlflow_benchmark_accuracy_vs_time.png", "mlflow_benchmark_report.txt")
@@ -46,10 +47,7 @@ def test_results_json_follows_the_schema_and_matches_mlflow(benchmarked):
                                "rank_by": "mape", "aggregate": "best"}
     assert [e["name"] for e in data["experiments"]] == ["walmart_sales_forecasting"]  # the empty Default is left out
     client = store.client()
-    runs = {
-        r.data.tags["model_type"]: r
-        for r in client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
-    }
+    runs = by_model(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id]))
     expected = sorted(runs, key=lambda m: runs[m].data.metrics["test_mape"])
     assert [r["model_name"] for r in data["rankings"]] == expected
     assert [r["value"] for r in data["rankings"]] == [runs[m].data.metrics["test_mape"] for m in expected]

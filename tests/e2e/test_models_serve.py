@@ -44,3 +44,10 @@ def test_invocations_reject_an_unknown_store_with_400(served):
     status, body = post(f"{served}/invocations", {"dataframe_records": [{"store_id": 99, "horizon": 12}]})
     assert status == 400
     assert "unknown store_id 99" in body["message"]
+
+
+@pytest.mark.parametrize("horizon", [0, 53])
+def test_invocations_reject_a_horizon_outside_1_to_52_with_400(served, horizon):
+    status, body = post(f"{served}/invocations", {"dataframe_records": [{"store_id": 3, "horizon": horizon}]})
+    assert status == 400
+    assert f"horizon must be in 1..52 weeks, not {horizon}" in body["message"]

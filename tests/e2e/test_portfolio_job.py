@@ -179,11 +179,12 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def _fails_in_one_line(result: subprocess.CompletedProcess) -> None:
+def _fails_in_one_line(result: subprocess.CompletedProcess, uri: str, phase: str) -> None:
+    """Exit 2 with one error line that names the server and the step it was lost in."""
     assert result.returncode == 2, result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert "tracking" in errors[0] or "127.0.0.1" in errors[0], errors[0]
+    assert errors[0].startswith(f"error: MLflow at {uri} failed while {phase}"), errors[0]
 
 
 def test_losing_the_server_during_benchmark_or_sync_keeps_the_previous_files_and_warehouse(tmp_path):
@@ -216,12 +217,12 @@ def test_losing_the_server_during_benchmark_or_sync_keeps_the_previous_files_and
             ],
         )
         proxy.arm(server, stop_at=3)  # past the experiment and run searches: while reading per-store errors
-        _fails_in_one_line(_cli(["benchmark"], store, env))
+        _fails_in_one_line(_cli(["benchmark"], store, env), env["MLFLOW_TRACKING_URI"], "reading run ")
     assert _files(results) == before_files and _warehouse(warehouse) == before_warehouse
 
     with _server(folder, port) as server:
-        proxy.arm(server, stop_at=3)
-        _fails_in_one_line(_cli(["sync"], store, env))
+        proxy.arm(server, stop_at=3)  # past the two experiment listings: while searching the runs
+        _fails_in_one_line(_cli(["sync"], store, env), env["MLFLOW_TRACKING_URI"], "searching runs")
     assert _files(results) == before_files and _warehouse(warehouse) == before_warehouse
 
     with _server(folder, port):  # back: the sync catches up with the runs logged meanwhile

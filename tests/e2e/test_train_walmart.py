@@ -15,6 +15,8 @@ import textwrap
 import pandas as pd
 import pytest
 
+from tests.support import by_model
+
 GBMS = ("lightgbm", "xgboost", "catboost")
 MODELS = GBMS + ("randomforest", "seasonal_naive")
 
@@ -25,7 +27,7 @@ def runs(walmart_store):
     client = store.client()
     experiment = client.get_experiment_by_name("walmart_sales_forecasting")
     found = client.search_runs([experiment.experiment_id])
-    return {run.data.params["model"]: run for run in found}
+    return by_model(found, key=lambda run: run.data.params["model"])
 
 
 def metric(runs, model, name):
@@ -45,13 +47,14 @@ def test_every_model_has_one_finished_run(runs, walmart_csv):
             assert f"test_{name}" in run.data.metrics
         for fold in range(1, 5):
             assert f"fold{fold}_mape" in run.data.metrics
-        assert run.data.metrics["training_time"] >= 0 and "predict_time" in run.data.metrics
+        wall = (run.info.end_time - run.info.start_time) / 1000
+        assert 0 < run.data.metrics["training_time"] < wall and 0 < run.data.metrics["predict_time"] < wall
         (dataset_input,) = run.inputs.dataset_inputs
         assert dataset_input.dataset.name == "walmart"
 
 
 def test_seasonal_naive_reproduces_the_protocol(runs):
-    assert metric(runs, "seasonal_naive", "test_mape") == pytest.approx(5.46, abs=0.05)
+    assert metric(runs, "seasonal_naive", "test_mape") == pytest.approx(5.4578, abs=5e-4)  # deterministic
 
 
 def test_boosted_models_beat_the_baseline_and_the_best_is_under_4(runs):
@@ -115,3 +118,22 @@ def test_registered_versions_load_without_this_project(walmart_store, runs):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == [w for m in MODELS for w in (m, "ok")]
+
+
+def test_backtest_metrics_are_the_means_of_the_folds_and_test_metrics_of_the_stores(runs, walmart_store):
+    store, _ = walmart_store
+    client = store.client()
+    for model, run in runs.items():
+        metrics = run.data.metrics
+        for name in ("mape", "rmse", "mae", "smape", "mase", "wmape"):
+            folds = [metrics[f"fold{k}_{name}"] for k in range(1, 5)]
+            assert metrics[f"backtest_{name}"] == pytest.approx(sum(folds) / 4, rel=1e-12), (model, name)
+        errors = pd.read_csv(client.download_artifacts(run.info.run_id, "per_store_errors.csv"))
+        test = errors[errors.window == "test"]
+        # every store has 12 test weeks, so the pooled mean of these equals the mean of the store means
+        for name in ("mape", "mae", "smape", "mase", "coverage", "interval_width"):
+            assert test[name].mean() == pytest.approx(metrics[f"test_{name}"], rel=1e-9), (model, name)
+        assert ((test["rmse"] ** 2).mean()) ** 0.5 == pytest.approx(metrics["test_rmse"], rel=1e-9), model
+        # wmape pools |errors| over |actuals|: a store's total |actual| is 100 x its mae / its wmape (x 12 weeks)
+        actual_totals = 100 * test["mae"] / test["wmape"]
+        assert 100 * test["mae"].sum() / actual_totals.sum() == pytest.approx(metrics["test_wmape"], rel=1e-9), model

@@ -13,19 +13,20 @@ from domain.training import MODEL_TYPES
 from entrypoints.config import Settings
 from entrypoints.container import create_container
 from tests.integration.test_train_use_case import FailingFor
+from tests.support import by_model
 
 MODELS = ("seasonal_naive", "lightgbm")
 KEYS = {label: key for key, label in MODEL_TYPES.items()}
 
 
-def _job(store, tmp_path, trainer=None):
+def _job(store, tmp_path, trainer=None, models=MODELS):
     csv = tmp_path / "sales.csv"
     if not csv.exists():
         synthetic_walmart(stores=3).to_csv(csv, index=False)
     container = create_container(Settings(tracking_uri=store.uri, warehouse=str(tmp_path / "warehouse.duckdb")))
     if trainer:
         container.trainer.override(providers.Object(trainer))
-    request = PortfolioRequest(training=TrainRequest(models=MODELS, data_path=str(csv)),
+    request = PortfolioRequest(training=TrainRequest(models=models, data_path=str(csv)),
                                output_dir=str(tmp_path / "results"), who="ci")
     return container.run_portfolio()(request)
 
@@ -61,8 +62,60 @@ def test_a_model_failing_midway_leaves_the_others_and_the_job_goes_on(store, tmp
     assert (report.champion.name, report.champion.version) == ("seasonal_naive", 1)
     assert "gap not tested: fewer than two models to compare" in report.evidence
     client = store.client()
-    runs = {r.data.tags["model_type"]: r.info for r in client.search_runs(
-        [client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])}
-    assert (runs["LightGBM"].status, runs["SeasonalNaive"].status) == ("FAILED", "FINISHED")
-    assert client.get_model_version("seasonal_naive", "1").run_id == runs["SeasonalNaive"].run_id
+    runs = by_model(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id]))
+    assert (runs["LightGBM"].info.status, runs["SeasonalNaive"].info.status) == ("FAILED", "FINISHED")
+    assert client.get_model_version("seasonal_naive", "1").run_id == runs["SeasonalNaive"].info.run_id
     assert client.search_registered_models(filter_string="name='lightgbm'") == []
+
+
+def test_the_evidence_names_the_runner_up_and_the_test(store, tmp_path):
+    report = _job(store, tmp_path)
+    board = report.benchmark.leaderboard
+    best, runner_up = board.rankings[0], board.rankings[1]
+    test = report.benchmark.significance
+    assert test is not None and test.paired_by == "store" and test.pairs == 3
+    assert f"next {runner_up.model} {runner_up.value:.4g}" in report.evidence
+    assert f"Wilcoxon signed-rank on 3 store pairs p = {test.p_value:.3g}" in report.evidence
+    assert report.promotion is not None and report.promotion.evidence == report.evidence
+    assert report.evidence.startswith(f"ranked 1 of 2 models by test mape ({best.value:.4g})")
+
+
+def test_a_later_better_run_is_promoted(store, tmp_path):
+    first = _job(store, tmp_path, models=("seasonal_naive",))
+    assert (first.champion.name, first.champion.version) == ("seasonal_naive", 1)
+    # The same stores again, but the test weeks now repeat last year's exactly: seasonal naive is perfect
+    frame = synthetic_walmart(stores=3)
+    weeks = frame.groupby("Store").cumcount()
+    for _, rows in frame.groupby("Store"):
+        sales = rows["Weekly_Sales"].to_numpy()
+        sales[-12:] = sales[-12 - 52 : -52]
+        frame.loc[rows.index, "Weekly_Sales"] = sales
+    assert weeks.max() == 142
+    frame.to_csv(tmp_path / "sales.csv", index=False)
+    second = _job(store, tmp_path, models=("seasonal_naive",))
+    best = second.benchmark.leaderboard.rankings[0]
+    assert (best.model, best.value) == ("SeasonalNaive", 0.0)
+    assert (second.champion.name, second.champion.version) == ("seasonal_naive", 2)
+    assert second.promotion is not None and second.promotion.from_version == 1
+
+
+def test_the_job_exits_1_when_a_model_fails_and_2_on_bad_data(store, tmp_path, monkeypatch, capsys):
+    """The real CLI in this process, its container's trainer breaking one model (the injected fault)."""
+    import entrypoints.container
+    from entrypoints.cli import main
+
+    real = entrypoints.container.create_container
+
+    def with_a_failing_trainer(settings):
+        container = real(settings)
+        container.trainer.override(providers.Object(FailingFor("lightgbm")))
+        return container
+
+    monkeypatch.setattr(entrypoints.container, "create_container", with_a_failing_trainer)
+    monkeypatch.chdir(tmp_path)
+    synthetic_walmart(stores=3).to_csv(tmp_path / "sales.csv", index=False)
+    argv = ["--tracking-uri", store.uri, "run", "--no-serve", "--models", "seasonal_naive,lightgbm"]
+    assert main([*argv, "--data", "sales.csv"]) == 1
+    assert "error: lightgbm failed: lightgbm failed to fit: injected failure" in capsys.readouterr().err
+    (tmp_path / "bad.csv").write_text("Store,Date\n1,05-02-2010\n")
+    assert main([*argv, "--data", "bad.csv"]) == 2

@@ -39,3 +39,11 @@ def test_a_bom_and_padded_headers_are_read():
 def test_unusable_uploads_say_why(content, message):
     with pytest.raises(DataError, match=message):
         read(content, "upload.csv")
+
+
+def test_up_to_a_million_rows_are_read_and_one_more_is_refused():
+    rows = "".join(f"{i % 97},{i % 89}\n" for i in range(1_000_000))
+    table = read(f"actual,predicted\n{rows}".encode(), "big.csv")
+    assert table.rows == 1_000_000 and table.columns["predicted"][-1] == 999_999 % 89
+    with pytest.raises(DataError, match="big.csv has more than 1,000,000 rows"):
+        read(f"actual,predicted\n{rows}5,6\n".encode(), "big.csv")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from adapters.forecasting.synthetic import synthetic_walmart
-from adapters.mlflow.registry import MlflowModelLoader
+from adapters.mlflow.loader import MlflowModelLoader
 from domain.errors import UnknownStoreError
 from domain.models import ModelVersion
 

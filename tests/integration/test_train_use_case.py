@@ -8,6 +8,7 @@ from adapters.forecasting.trainer import ForecastingModelTrainer
 from adapters.mlflow.tracker import MlflowExperimentTracker
 from application.train import TrainModels, TrainRequest
 from domain.errors import TrainingError
+from tests.support import by_model
 
 
 class FailingFor:
@@ -33,10 +34,7 @@ def test_a_failed_model_is_marked_failed_and_the_others_are_kept(store, tmp_path
     assert [o.model for o in report.failed] == ["lightgbm"]
     assert "injected failure" in report.failed[0].error
     client = store.client()
-    runs = {
-        r.data.tags["model_type"]: r
-        for r in client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
-    }
+    runs = by_model(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id]))
     assert runs["LightGBM"].info.status == "FAILED"
     assert runs["SeasonalNaive"].info.status == "FINISHED"
     assert client.get_model_version("seasonal_naive", "1").run_id == runs["SeasonalNaive"].info.run_id
@@ -78,7 +76,7 @@ def _train_two(store, tmp_path):
 def _statuses(store) -> dict[str, str]:
     client = store.client()
     found = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
-    return {r.data.tags["model_type"]: r.info.status for r in found}
+    return {model: run.info.status for model, run in by_model(found).items()}
 
 
 def test_a_library_failure_at_predict_time_fails_that_model_only(store, tmp_path, monkeypatch):

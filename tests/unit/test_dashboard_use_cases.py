@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -46,7 +46,9 @@ def source():
 
 
 def test_a_snapshot_reads_the_source_once_and_ranks_like_the_source(source):
-    snapshot = RunSnapshot(source)
+    ticks = iter([100.0, 102.5])
+    read_at = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    snapshot = RunSnapshot(source, clock=lambda: read_at, timer=lambda: next(ticks))
     rank = RankRuns(snapshot)
     first = rank(BenchmarkRequest(experiments=("retail",)))
     again = rank(BenchmarkRequest(run_filter=RunFilter(models=("naive",))))
@@ -54,7 +56,7 @@ def test_a_snapshot_reads_the_source_once_and_ranks_like_the_source(source):
     live = RankRuns(source)(BenchmarkRequest(experiments=("retail",)))
     assert first.leaderboard == live.leaderboard and first.significance == live.significance
     assert [r.model for r in again.leaderboard.rankings] == ["Naive"]
-    assert snapshot.describe() == "memory" and snapshot.read_seconds >= 0
+    assert (snapshot.describe(), snapshot.read_at, snapshot.read_seconds) == ("memory", read_at, 2.5)
 
 
 def test_a_snapshot_asks_the_source_for_store_errors_once_per_run(source):

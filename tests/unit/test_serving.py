@@ -79,7 +79,8 @@ def test_cached_models_keep_serving_while_the_registry_is_down(world):
 
 def test_default_model_is_the_best_champion_else_lightgbm_and_is_remembered_like_a_reference(world):
     registry, _, clock, served = world
-    assert forecast(served, registry).forecast.model_name == "lightgbm"
+    fallback = forecast(served, registry).forecast
+    assert (fallback.model_name, fallback.model_version) == ("lightgbm", 2)  # the latest of its two versions
     registry.set_alias("xgboost", "champion", 1)  # as another API process would
     registry.set_alias("lightgbm", "champion", 1)  # test_mape 3.0 > xgboost's 2.5
     assert forecast(served, registry).forecast.model_name == "lightgbm"  # within the TTL
@@ -91,6 +92,12 @@ def test_default_model_is_the_best_champion_else_lightgbm_and_is_remembered_like
     registry.up = True
     PromoteModel(registry, served)(PromoteRequest(name="lightgbm", version="2", alias="champion", who="me"))
     assert forecast(served, registry).forecast.model_name == "lightgbm"  # a promotion here counts at once
+
+
+def test_a_named_model_without_a_version_serves_its_latest(world):
+    registry, _, _, served = world
+    named = forecast(served, registry, model_name="lightgbm").forecast
+    assert (named.model_name, named.model_version) == ("lightgbm", 2)
 
 
 def test_intervals_and_errors(world):
@@ -127,3 +134,16 @@ def test_promotion_records_evidence_and_maps_stages(world):
         promote(PromoteRequest(name="lightgbm", version="1", stage="Archived", who="x"))
     with pytest.raises(UnknownModelError):
         promote(PromoteRequest(name="lightgbm", version="5", alias="champion", who="x"))
+
+
+def test_a_process_keeps_at_most_eight_loaded_versions_by_default():
+    """The README sizes an API process for a cache of 8 versions."""
+    registry, loader = InMemoryModelRegistry(), InMemoryModelLoader()
+    for run in range(10):
+        registry.add("lightgbm", f"r{run}", {"test_mape": 3.0})
+    served = ServedModels(registry, loader)
+    for version in range(1, 11):
+        served.model(served.resolve("lightgbm", str(version)))
+    assert served.loaded() == [f"lightgbm/{v}" for v in range(3, 11)]
+    served.model(served.resolve("lightgbm", "3"))  # still loaded: no new load, and now the most recent
+    assert len(loader.loads) == 10 and served.loaded()[-1] == "lightgbm/3"

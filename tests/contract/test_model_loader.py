@@ -1,0 +1,68 @@
+"""One contract for the ModelLoader port and the ForecastModel it loads: the in-memory fake and
+the MLflow loader over a trained store."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from itertools import pairwise
+
+import pytest
+
+from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from adapters.mlflow.loader import MlflowModelLoader
+from adapters.mlflow.registry import MlflowModelRegistry
+from domain.errors import UnknownModelError, UnknownStoreError
+from domain.models import ModelVersion
+
+
+@pytest.fixture(params=["memory", "mlflow"])
+def world(request, tmp_path):
+    """(loader, registry) holding seasonal_naive versions 1 and 2."""
+    if request.param == "memory":
+        registry = InMemoryModelRegistry()
+        registry.add("seasonal_naive", "r1", {"test_mape": 5.7})
+        registry.add("seasonal_naive", "r2", {"test_mape": 5.7})
+        return InMemoryModelLoader(registry), registry
+    serving_store = request.getfixturevalue("serving_store")
+    shutil.copy(serving_store.folder / "mlflow.db", tmp_path / "mlflow.db")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    return MlflowModelLoader(uri), MlflowModelRegistry(uri)
+
+
+def test_a_loaded_version_forecasts_every_store_it_knows(world):
+    loader, registry = world
+    model = loader.load(registry.resolve("seasonal_naive", "2"))
+    stores = list(model.store_ids)
+    assert stores and all(isinstance(s, int) for s in stores) and stores == sorted(stores)
+    points = model.forecast(stores[:2], 3, 0.9)
+    assert [(p.store_id, p.step) for p in points] == [(s, h) for s in stores[:2] for h in (1, 2, 3)]
+    assert all(p.date == model.last_week + timedelta(weeks=p.step) for p in points)
+    assert all(p.lower is not None and p.upper is not None and p.lower <= p.prediction <= p.upper for p in points)
+    wider = model.forecast(stores[:1], 3, 0.99)
+    assert all(w.upper - w.lower >= n.upper - n.lower for w, n in zip(wider, points[:3], strict=True))
+    plain = model.forecast(stores[:1], 2, None)
+    assert [(p.lower, p.upper) for p in plain] == [(None, None)] * 2
+    assert [p.prediction for p in plain] == [p.prediction for p in points[:2]]
+
+
+def test_the_history_ends_at_the_last_week_one_week_apart(world):
+    loader, registry = world
+    model = loader.load(registry.resolve("seasonal_naive", "1"))
+    history = model.history(model.store_ids[0])
+    weeks = [week for week, _ in history]
+    assert weeks[-1] == model.last_week
+    assert all(b - a == timedelta(weeks=1) for a, b in pairwise(weeks))
+    assert all(isinstance(value, float) for _, value in history)
+
+
+def test_unknown_stores_and_versions(world):
+    loader, registry = world
+    model = loader.load(registry.resolve("seasonal_naive", "1"))
+    unknown = max(model.store_ids) + 1
+    with pytest.raises(UnknownStoreError, match=f"unknown store_id {unknown}"):
+        model.forecast([unknown], 3, 0.9)
+    with pytest.raises(UnknownStoreError):
+        model.history(unknown)
+    with pytest.raises(UnknownModelError):
+        loader.load(ModelVersion(name="seasonal_naive", version=9))
