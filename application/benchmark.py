@@ -12,6 +12,7 @@ from domain.errors import InvalidValueError, UnknownExperimentError
 from domain.leaderboard import (
     Aggregate,
     Leaderboard,
+    RankOn,
     ResultRow,
     RunFilter,
     build_leaderboard,
@@ -30,10 +31,12 @@ class BenchmarkRequest:
     run_filter: RunFilter = field(default_factory=RunFilter)
     rank_by: str = "mape"
     aggregate: Aggregate = Aggregate.BEST
+    rank_on: RankOn = RankOn.OVERALL
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rank_by", check_rank_metric(self.rank_by))
         object.__setattr__(self, "aggregate", Aggregate(self.aggregate))
+        object.__setattr__(self, "rank_on", RankOn(self.rank_on))
 
     def filters(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,7 @@ class BenchmarkRequest:
             "include_unfinished": self.run_filter.include_unfinished,
             "rank_by": self.rank_by,
             "aggregate": self.aggregate.value,
+            "rank_on": self.rank_on.value,
         }
 
 
@@ -117,7 +121,7 @@ class RankRuns:
         where = ", ".join(named[i] for i in ids if i in {e.experiment_id for e in experiments}) or "the source"
         runs = select(fetched, request.run_filter, f"experiment(s) {where}")
         progress(f"ranking {len(runs)} of {len(fetched)} run(s)")
-        leaderboard = build_leaderboard(runs, request.rank_by, request.aggregate)
+        leaderboard = build_leaderboard(runs, request.rank_by, request.aggregate, request.rank_on)
         recorded = {run.run_id for run in runs if run.tags.get(STORE_ERRORS_TAG)}
         errors = self._source.store_errors([row.run_id for row in leaderboard.results if row.run_id in recorded])
         test, note = None, "fewer than two models to compare"

@@ -60,8 +60,15 @@ class DescribeRegistry:
         entries = []
         for model in sorted(self._registry.models(), key=lambda m: m.name):
             champion = model.aliases.get(CHAMPION)
-            metrics = model.metrics if champion == model.latest.version else (
-                self._registry.test_metrics(self._registry.resolve(model.name, str(champion))) if champion else {})
+            metrics = (
+                model.metrics
+                if champion == model.latest.version
+                else (
+                    self._registry.evaluation_metrics(self._registry.resolve(model.name, str(champion)))
+                    if champion
+                    else {}
+                )
+            )
             entries.append(
                 RegistryEntry(
                     name=model.name,

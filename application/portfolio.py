@@ -9,7 +9,7 @@ from application.ports import ModelRegistry, Progress
 from application.serving import PromoteModel, PromoteRequest
 from application.train import TrainingReport, TrainModels, TrainRequest
 from domain.errors import TrainingError, UnknownModelError
-from domain.leaderboard import Ranking, RunFilter
+from domain.leaderboard import Ranking, RunFilter, evidence_split
 from domain.models import CHAMPION, ModelVersion, Promotion
 
 RANK_BY = "mape"
@@ -37,7 +37,7 @@ def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, res
     runner_up = next((r for r in board.rankings if r.dataset == best.dataset and r.rank > best.rank), None)
     parts = [
         f"ranked {best.rank} of {sum(r.dataset == best.dataset for r in board.rankings)} models "
-        f"by test {board.rank_by} "
+        f"by {board.rank_on} {board.rank_by} "
         f"({best.value:.4g}) on {best.dataset} over {len(report.runs)} finished runs of experiment(s) "
         f"{', '.join(e.name for e in report.experiments)}, benchmark of {report.generated_at:%Y-%m-%d %H:%M:%S} UTC "
         f"(run {version.run_id})"
@@ -57,8 +57,9 @@ class RunPortfolio:
     """Rules: the benchmark covers every finished run of the experiment on the trained dataset,
     earlier invocations' included, so a re-run adds runs and versions and never forgets one;
     the best ranked row that has a registered version becomes `champion` of its model, unless
-    the current champion's test metric is already as good (then nothing is promoted, so
-    re-running the same job moves nothing); every promotion carries its evidence.
+    the current champion's metric (over all windows, see domain.leaderboard) is already as good
+    (then nothing is promoted, so re-running the same job moves nothing); every promotion carries
+    its evidence.
     """
 
     def __init__(
@@ -77,14 +78,14 @@ class RunPortfolio:
         report, written = self._benchmark(benchmark, request.output_dir, progress)
         ranking, best = self._best_version(report)
         evidence = _evidence(report, ranking, best, written[0])
-        metric = f"test_{RANK_BY}"
         try:
             current = self._registry.resolve(best.name, CHAMPION)
         except UnknownModelError:
             current = None
         if current is not None:
-            held = self._registry.test_metrics(current).get(metric, float("inf"))
-            challenger = self._registry.test_metrics(best).get(metric, float("inf"))
+            evaluated = self._registry.evaluation_metrics(current), self._registry.evaluation_metrics(best)
+            metric = f"{evidence_split(evaluated, RANK_BY)}_{RANK_BY}"
+            held, challenger = (found.get(metric, float("inf")) for found in evaluated)
             if current.version == best.version or held <= challenger:
                 progress(f"{best.name}@{CHAMPION} stays at version {current.version} "
                          f"({metric} {held:.4g}; the best run's version {best.version} has {challenger:.4g})")

@@ -157,8 +157,8 @@ class ModelRegistry(Protocol):
     def resolve(self, name: str, ref: str) -> ModelVersion:
         """A version by number, `latest`, alias or legacy stage; UnknownModelError if none."""
 
-    def test_metrics(self, version: ModelVersion) -> dict[str, float]:
-        """The test_* metrics of the run that produced the version."""
+    def evaluation_metrics(self, version: ModelVersion) -> dict[str, float]:
+        """The summary metrics (test_*, backtest_*, overall_*) of the run that produced the version."""
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
         """The versions registered from the run, of any model; empty if none."""

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 from application.ports import ForecastModel, ModelLoader, ModelRegistry
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon
+from domain.leaderboard import evidence_split
 from domain.models import (
     CHAMPION,
     ModelVersion,
@@ -94,7 +95,7 @@ class ServedModels:
         with self._lock:
             if key in self._metrics:
                 return self._metrics[key]
-        found = self._registry.test_metrics(version)
+        found = self._registry.evaluation_metrics(version)
         with self._lock:
             self._metrics[key] = found
         return found
@@ -138,9 +139,12 @@ class ForecastResult:
 
 
 def best_champion(champions: Iterable[tuple[str, Mapping[str, float]]]) -> str | None:
-    """Of (model name, its champion's test metrics) pairs, the name with the lowest test MAPE
-    (a champion without one comes last); None when there is no champion."""
-    ranked = sorted((metrics.get("test_mape", float("inf")), name) for name, metrics in champions)
+    """Of (model name, its champion's metrics) pairs, the name with the lowest MAPE, read as the
+    leaderboard ranks (over every window, or the test window when one lacks that; a champion
+    without it comes last); None when there is no champion."""
+    listed = list(champions)
+    metric = f"{evidence_split([metrics for _, metrics in listed], 'mape')}_mape"
+    ranked = sorted((metrics.get(metric, float("inf")), name) for name, metrics in listed)
     return ranked[0][1] if ranked else None
 
 
@@ -251,8 +255,8 @@ class PromoteModel:
         promotion = Promotion(
             model=request.name, alias=alias, to_version=target.version,
             from_version=previous.version if previous else None, who=request.who, when=self._clock(),
-            metrics=self._registry.test_metrics(target),
-            previous_metrics=self._registry.test_metrics(previous) if previous else {},
+            metrics=self._registry.evaluation_metrics(target),
+            previous_metrics=self._registry.evaluation_metrics(previous) if previous else {},
             stage=request.stage, evidence=request.evidence,
         )
         self._registry.record_promotion(promotion)

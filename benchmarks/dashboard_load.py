@@ -6,7 +6,7 @@ plot has data), this script runs `ml-portfolio benchmark` (the JSON source) and
 `ml-portfolio sync` (the DuckDB source), starts one real `ml-portfolio dashboard` process on
 127.0.0.1 and drives headless Chromium (/usr/bin/chromium) through Playwright.
 
-Measured: the time from `page.goto(.../?page=comparison&source=S)` to the sixth Bokeh canvas
+Measured: the time from `page.goto(.../?page=comparison&source=S)` to the seventh Bokeh canvas
 (all Model-comparison plots) in the page, in a new browser context each time, so every load is
 a new Panel session that reads its source afresh. Browser against server, the same for every
 source: like with like. One warm-up load per source, then the median of --repeats loads.
@@ -35,13 +35,13 @@ from benchmarks.benchmark_query import build_store  # noqa: E402
 from tests.conftest import free_port, running  # noqa: E402
 
 SOURCES = {"mlflow": "MLflow live", "json": "benchmark JSON", "duckdb": "DuckDB warehouse"}
-PLOTS = 6  # three bars, the scatter, two box plots
+PLOTS = 7  # three bars, the scatter, two box plots, the season-by-season lines
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def load_seconds(browser, url: str, timeout: float) -> float:
-    """Navigation to the sixth canvas of the Model comparison page, in a fresh context."""
+    """Navigation to the last canvas of the Model comparison page, in a fresh context."""
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     try:
         page = context.new_page()

@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th `weekday` (Monday 0) of the month."""
     first = date(year, month, 1)
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
 
 
 def holidays(year: int) -> tuple[date, ...]:
-    super_bowl = _nth_weekday(year, 2, 6, 1 if year < 2022 else 2)  # Sunday; moved a week in 2022
-    labor_day = _nth_weekday(year, 9, 0, 1)  # first Monday of September
-    thanksgiving = _nth_weekday(year, 11, 3, 4)  # fourth Thursday of November
+    super_bowl = nth_weekday(year, 2, 6, 1 if year < 2022 else 2)  # Sunday; moved a week in 2022
+    labor_day = nth_weekday(year, 9, 0, 1)  # first Monday of September
+    thanksgiving = nth_weekday(year, 11, 3, 4)  # fourth Thursday of November
     return (super_bowl, labor_day, thanksgiving, date(year, 12, 25))
 
 

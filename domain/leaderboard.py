@@ -3,6 +3,12 @@
 Rules: identity comes from Run.model_name / Run.dataset_name; filters are case-insensitive;
 a metric of 0.0 is a value; lower is better for every rankable metric; a row without the
 ranking metric is listed but not ranked.
+
+Rows are ranked on all the evidence by default: the `overall` split, the mean of the metric over
+every backtest fold and the test window, so a model that wins the last 12 weeks but loses the
+holidays does not win. When any run lacks an overall value (runs from elsewhere or from older
+versions) the whole leaderboard ranks on the test window instead, never on a mix of the two,
+and says so in `rank_on`.
 """
 
 from __future__ import annotations
@@ -15,13 +21,29 @@ from enum import Enum
 from types import MappingProxyType
 
 from domain.errors import InvalidValueError
-from domain.metrics import ERROR_METRICS, TEST_SPLIT
+from domain.metrics import ERROR_METRICS, OVERALL_SPLIT, TEST_SPLIT
 from domain.runs import Run, RunStatus
 
 RANKABLE_METRICS = ERROR_METRICS
 # The metrics every result row carries (rank metric included whatever it is).
 RESULT_METRICS = ("mape", "rmse", "mae", "smape", "mase", "wmape", "training_time")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class RankOn(str, Enum):
+    """Which windows the ranking metric is read from."""
+
+    OVERALL = OVERALL_SPLIT  # the mean of every backtest fold and the test window
+    TEST = TEST_SPLIT  # the test window alone
+
+
+def evidence_split(candidates: Iterable[Mapping[str, float]], metric: str, wanted: RankOn = RankOn.OVERALL) -> str:
+    """The split to compare candidates (their canonical metrics) on: `wanted`, unless it is overall
+    and a candidate that has the test value lacks the overall one (then the test window, for all)."""
+    test, overall = f"{TEST_SPLIT}_{metric}", f"{OVERALL_SPLIT}_{metric}"
+    if wanted is RankOn.OVERALL and all(overall in found for found in candidates if test in found):
+        return OVERALL_SPLIT
+    return TEST_SPLIT
 
 
 class Aggregate(str, Enum):
@@ -100,6 +122,7 @@ class ResultRow:
     std: Mapping[str, float | None] = field(default_factory=dict)  # only for the mean aggregate
     run_id: str  # the representative run: best (best, mean) or latest (latest)
     folds: tuple[float, ...] = ()  # backtest values of the rank metric of the representative run
+    score: float | None = None  # the rank metric on the leaderboard's rank_on split
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
@@ -118,6 +141,7 @@ class Ranking:
 class Leaderboard:
     rank_by: str
     aggregate: Aggregate
+    rank_on: str  # the split the ranking read: overall or test
     results: tuple[ResultRow, ...]
     rankings: tuple[Ranking, ...]
 
@@ -137,8 +161,8 @@ def _started(run: Run) -> datetime:
     return run.start_time or _EPOCH
 
 
-def _score(run: Run, metric: str) -> float:
-    value = run.metric(metric)
+def _score(run: Run, metric: str, split: str) -> float:
+    value = run.metric(metric, split)
     return math.inf if value is None else value
 
 
@@ -153,22 +177,28 @@ def fold_values(run: Run, metric: str) -> tuple[float, ...]:
     return tuple(values)
 
 
-def _collapse(group: Sequence[Run], metric: str, aggregate: Aggregate) -> ResultRow:
-    best = min(group, key=lambda run: (_score(run, metric), -_started(run).timestamp()))
+def _collapse(group: Sequence[Run], metric: str, aggregate: Aggregate, split: str) -> ResultRow:
+    best = min(group, key=lambda run: (_score(run, metric, split), -_started(run).timestamp()))
     chosen = max(group, key=_started) if aggregate is Aggregate.LATEST else best
+    score: float | None
+    if aggregate is Aggregate.MEAN:
+        present = [v for v in (run.metric(metric, split) for run in group) if v is not None]
+        score = sum(present) / len(present) if present else None
+    else:
+        score = chosen.metric(metric, split)
     values: dict[str, float | None] = {}
     std: dict[str, float | None] = {}
     for name in dict.fromkeys((*RESULT_METRICS, metric)):
-        split = None if name == "training_time" else TEST_SPLIT
+        shown = None if name == "training_time" else TEST_SPLIT
         if aggregate is Aggregate.MEAN:
-            present = [v for v in (run.metric(name, split) for run in group) if v is not None]
+            present = [v for v in (run.metric(name, shown) for run in group) if v is not None]
             values[name] = sum(present) / len(present) if present else None
             std[name] = _std(present)
         else:
-            values[name] = chosen.metric(name, split)
+            values[name] = chosen.metric(name, shown)
     return ResultRow(
         model=group[0].model_name, dataset=group[0].dataset_name, runs=len(group), values=values, std=std,
-        run_id=chosen.run_id, folds=fold_values(chosen, metric),
+        run_id=chosen.run_id, folds=fold_values(chosen, metric), score=score,
     )
 
 
@@ -185,25 +215,22 @@ def scored(rows: Iterable[ResultRow], metric: str) -> list[tuple[float, ResultRo
     return sorted(found, key=lambda pair: pair[0])
 
 
-def build_leaderboard(runs: Iterable[Run], rank_by: str = "mape", aggregate: Aggregate = Aggregate.BEST) -> Leaderboard:
+def build_leaderboard(runs: Iterable[Run], rank_by: str = "mape", aggregate: Aggregate = Aggregate.BEST,
+                      rank_on: RankOn = RankOn.OVERALL) -> Leaderboard:
     metric = check_rank_metric(rank_by)
     groups: dict[tuple[str, str], list[Run]] = {}
     for run in runs:
         groups.setdefault((run.model_name, run.dataset_name), []).append(run)
-    results = [_collapse(group, metric, Aggregate(aggregate)) for group in groups.values()]
-    results.sort(
-        key=lambda row: (
-            row.dataset.lower(),
-            math.inf if row.values[metric] is None else row.values[metric],
-            row.model.lower(),
-        )
-    )
+    split = evidence_split([run.canonical for group in groups.values() for run in group], metric, RankOn(rank_on))
+    results = [_collapse(group, metric, Aggregate(aggregate), split) for group in groups.values()]
+    results.sort(key=lambda row: (row.dataset.lower(), math.inf if row.score is None else row.score, row.model.lower()))
     rankings: list[Ranking] = []
-    ranked = scored(results, metric)
+    ranked = sorted(((row.score, row) for row in results if row.score is not None), key=lambda pair: pair[0])
     for dataset in dict.fromkeys(r.dataset for _, r in ranked):
         for position, (value, row) in enumerate(((v, r) for v, r in ranked if r.dataset == dataset), start=1):
             rankings.append(Ranking(rank=position, model=row.model, dataset=row.dataset, value=value))
-    return Leaderboard(rank_by=metric, aggregate=Aggregate(aggregate), results=tuple(results), rankings=tuple(rankings))
+    return Leaderboard(rank_by=metric, aggregate=Aggregate(aggregate), rank_on=split, results=tuple(results),
+                       rankings=tuple(rankings))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,10 +22,12 @@ TIMING_METRICS = ("training_time", "predict_time")
 CANONICAL_METRICS = ERROR_METRICS + INTERVAL_METRICS + TIMING_METRICS
 
 TEST_SPLIT = "test"
-BACKTEST_SPLIT = "backtest"
+BACKTEST_SPLIT = "backtest"  # the mean of the backtest folds
+OVERALL_SPLIT = "overall"  # the mean of every window: the folds and the test window
+SUMMARY_PREFIXES = (f"{TEST_SPLIT}_", f"{BACKTEST_SPLIT}_", f"{OVERALL_SPLIT}_")  # what a version is judged by
 
 _ALIASES = {f"{name}metric": name for name in ("mape", "rmse", "mae", "smape", "mase", "wmape")}
-_SPLIT = re.compile(r"^(test|backtest|val|train|fold\d+)_(.+)$")
+_SPLIT = re.compile(r"^(test|backtest|overall|val|train|fold\d+)_(.+)$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

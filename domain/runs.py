@@ -15,6 +15,8 @@ from domain.metrics import TEST_SPLIT, canonical_metrics, metric_key
 # Tag naming the artifact (a CSV: window, store_id, one column per metric) that holds a run's
 # per-store errors; benchmarks pair two models by store with it.
 STORE_ERRORS_TAG = "per_store_errors"
+# Tag naming each scored window and its origin: "fold1=2011-08-05,...,test=2012-08-03".
+WINDOWS_TAG = "windows"
 
 
 def to_epoch_ms(moment: datetime | None) -> int | None:
@@ -111,12 +113,18 @@ class Run:
         model_name and dataset, no params. Summaries are smaller to store and faster to read,
         and the summary of a summary is itself."""
         tags = {"model_name": self.model_name, "dataset": self.dataset_name}
-        if self.tags.get(STORE_ERRORS_TAG):
-            tags[STORE_ERRORS_TAG] = self.tags[STORE_ERRORS_TAG]
+        for kept in (STORE_ERRORS_TAG, WINDOWS_TAG):
+            if self.tags.get(kept):
+                tags[kept] = self.tags[kept]
         if not self.params and tags == self.tags and self.metrics == self._canonical:
             return self
         return Run(run_id=self.run_id, experiment_id=self.experiment_id, name=self.name, status=self.status,
                    start_time=self.start_time, end_time=self.end_time, metrics=self._canonical, tags=tags)
+
+    @property
+    def canonical(self) -> Mapping[str, float]:
+        """The metrics under their canonical keys (test_mape, fold2_rmse, training_time)."""
+        return self._canonical
 
     def metric(self, name: str, split: str | None = TEST_SPLIT) -> float | None:
         """A metric in any accepted spelling; None if the run did not log it."""

@@ -14,7 +14,11 @@ MODEL_TYPES = {
     "xgboost": "XGBoost",
     "catboost": "CatBoost",
     "randomforest": "RandomForest",
+    "aligned_naive": "AlignedNaive",
+    "mstl": "MSTL",
+    "autotheta": "AutoTheta",
     "seasonal_naive": "SeasonalNaive",
+    "ensemble": "Ensemble",  # trained last: it combines the others' forecasts
 }
 SEASON = 52  # weeks in a retail year; the seasonal-naive forecast repeats the week a year ago
 DEFAULT_EXPERIMENT = "walmart_sales_forecasting"

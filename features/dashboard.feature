@@ -17,7 +17,7 @@ Feature: The dashboard in a browser
     Examples:
       | page             | plots |
       | Overview         | 1     |
-      | Model comparison | 6     |
+      | Model comparison | 7     |
       | Forecasts        | 1     |
 
   Scenario: The overview shows the benchmark's best model and the champion
@@ -49,6 +49,10 @@ Feature: The dashboard in a browser
     And a finished run is logged to the store
     And I press Reload
     Then the source status and the overview count one run more than before
+
+  Scenario: The comparison shows each model season by season
+    When I open the "Model comparison" page
+    Then the season table shows each trained model's MAPE in every window, named by its origin
 
   Scenario: Comparison filters re-rank, and the gap is the benchmark's
     When I open the "Model comparison" page

@@ -34,3 +34,24 @@ Feature: Training the forecasting portfolio
     When I run ml-portfolio train with "--models seasonal_naive --folds 1" on that CSV
     Then the command succeeds
     And the seasonal_naive run logs test_mape 9.0909 to 4 decimals
+
+  Scenario: The statistical members and the ensemble are full citizens
+    When I train "mstl,autotheta,ensemble" with "--folds 2" on the synthetic default
+    Then the command succeeds
+    And experiment "walmart_sales_forecasting" has one FINISHED run per model on dataset "synthetic_walmart"
+    And each run logs every window, its origin and the overall mean
+    And the ensemble logs the weight of each of its members, summing to 1
+    And each model is registered as version 1 created by its run
+    And each registered version forecasts store 7 for 12 weeks inside its interval
+
+  Scenario: The ranking weighs every window, not the test window alone
+    Given runs where catboost wins the test window but loses every fold to lightgbm
+    When I benchmark them
+    Then lightgbm ranks first and catboost second, by overall mape
+    When I benchmark them with "--rank-on test"
+    Then catboost ranks first and lightgbm second, by test mape
+
+  Scenario: The main job promotes the model that is best over every window
+    When I run the main job with "--models seasonal_naive,aligned_naive --no-serve" on the synthetic default
+    Then the command succeeds
+    And the champion is the model with the lowest overall_mape, its evidence saying "by overall mape"

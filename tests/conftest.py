@@ -77,7 +77,7 @@ def serving_store(synthetic_training, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def walmart_store(tmp_path_factory, walmart_csv) -> tuple[Store, subprocess.CompletedProcess]:
-    """All five models trained and registered on the real table by the real CLI."""
+    """Every model of the portfolio trained and registered on the real table by the real CLI."""
     trained = Store(tmp_path_factory.mktemp("walmart-store"))
     result = run_cli(["train", "--models", "all", "--data", str(walmart_csv)], trained)
     assert result.returncode == 0, result.stderr

@@ -5,11 +5,13 @@ Top-level keys (the fields of `ResultsDocument`, in order):
   schema_version    1 (a reader refuses other versions)
   generated_at      ISO-8601 UTC time the benchmark ran
   source            where the runs were read, e.g. "mlflow sqlite:///mlflow.db"
-  filters           experiments, dataset, models, include_unfinished, rank_by, aggregate
+  filters           experiments, dataset, models, include_unfinished, rank_by, aggregate, rank_on
+                    (the split the ranking read: overall or test; files without it ranked on test)
   results           one object per (model, dataset): model_name, dataset_name, runs, run_id,
-                    the metrics mape rmse mae smape mase wmape training_time (null if absent),
-                    std (per metric, mean aggregate only), folds (backtest values of rank_by)
-  rankings          rank (per dataset, 1 = best), model_name, dataset_name, metric, value
+                    the test metrics mape rmse mae smape mase wmape, training_time (null if absent),
+                    score (rank_by on the rank_on split), std (per metric, mean aggregate only),
+                    folds (backtest values of rank_by, fold 1 first)
+  rankings          rank (per dataset, 1 = best), model_name, dataset_name, metric, split, value
   significance      the paired test of the top two rows, or null; significance_note says why not
   experiments       experiment_id, name of every experiment that took part
   runs              every run that took part, as the leaderboard saw it (Run.summary): run_id,
@@ -63,6 +65,7 @@ class ResultDoc(msgspec.Struct, kw_only=True):
     mase: float | None = None
     wmape: float | None = None
     training_time: float | None = None
+    score: float | None = None
     std: dict[str, float | None] = {}
     folds: list[float] = []
 
@@ -72,6 +75,7 @@ class RankingDoc(msgspec.Struct, kw_only=True):
     model_name: str
     dataset_name: str
     metric: str
+    split: str = "test"
     value: float
 
 
@@ -93,6 +97,7 @@ class FiltersDoc(msgspec.Struct, kw_only=True):
     include_unfinished: bool
     rank_by: str
     aggregate: str
+    rank_on: str = "test"
 
 
 class ExperimentDoc(msgspec.Struct, kw_only=True):
@@ -138,7 +143,7 @@ def result_docs(report: BenchmarkReport) -> list[ResultDoc]:
     """The results rows of the report, as the JSON and CSV files have them."""
     return [ResultDoc(model_name=row.model, dataset_name=row.dataset, runs=row.runs, run_id=row.run_id,
                       **{name: value for name, value in row.values.items() if name in ResultDoc.__struct_fields__},
-                      std=dict(row.std), folds=list(row.folds))
+                      score=row.score, std=dict(row.std), folds=list(row.folds))
             for row in report.leaderboard.results]
 
 
@@ -162,24 +167,15 @@ def _significance(report: BenchmarkReport) -> SignificanceDoc | None:
 def report_document(report: BenchmarkReport) -> ResultsDocument:
     board = report.leaderboard
     return ResultsDocument(
-        schema=SCHEMA,
-        schema_version=SCHEMA_VERSION,
-        generated_at=report.generated_at.isoformat(),
-        source=report.source,
-        filters=FiltersDoc(**report.request.filters()),
-        results=result_docs(report),
-        rankings=[
-            RankingDoc(rank=r.rank, model_name=r.model, dataset_name=r.dataset, metric=board.rank_by, value=r.value)
-            for r in board.rankings
-        ],
-        significance=_significance(report),
-        significance_note=report.significance_note,
+        schema=SCHEMA, schema_version=SCHEMA_VERSION, generated_at=report.generated_at.isoformat(),
+        source=report.source, filters=FiltersDoc(**report.request.filters()), results=result_docs(report),
+        rankings=[RankingDoc(rank=r.rank, model_name=r.model, dataset_name=r.dataset, metric=board.rank_by,
+                             split=board.rank_on, value=r.value) for r in board.rankings],
+        significance=_significance(report), significance_note=report.significance_note,
         experiments=[ExperimentDoc(experiment_id=e.experiment_id, name=e.name) for e in report.experiments],
         runs=[run_doc(run) for run in report.runs],
-        store_errors={
-            run_id: {str(store): dict(m) for store, m in errors.items()}
-            for run_id, errors in report.store_errors.items()
-        },
+        store_errors={run_id: {str(store): dict(m) for store, m in errors.items()}
+                      for run_id, errors in report.store_errors.items()},
     )
 
 

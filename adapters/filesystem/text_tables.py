@@ -41,21 +41,20 @@ def results_table(report: BenchmarkReport) -> str:
     header = ["model_name", "dataset_name"]
     for m in metrics:
         header += [m] + ([f"{m}_std"] if mean else [])
-    folds = any(row.folds for row in board.results)
-    header += ["training_time", "runs"] + ([f"backtest_{board.rank_by}"] if folds else [])
+    folds = max((len(row.folds) for row in board.results), default=0)
+    header += ["training_time", "runs", f"{board.rank_on}_{board.rank_by}"]
+    if folds:  # the rank metric in each backtest fold of the representative run, and its spread
+        header += [f"fold{k}" for k in range(1, folds + 1)] + ["spread"]
     rows = []
     for row in board.results:
         cells = [row.model, row.dataset]
         for m in metrics:
             cells += [number(row.values.get(m), m)] + ([number(row.std.get(m), m)] if mean else [])
-        cells += [number(row.values.get("training_time"), "training_time"), str(row.runs)]
-        if folds:  # the spread over the representative run's backtest folds
-            spread = (
-                f"{number(min(row.folds), board.rank_by)}..{number(max(row.folds), board.rank_by)}"
-                if row.folds
-                else "-"
-            )
-            cells.append(spread)
+        cells += [number(row.values.get("training_time"), "training_time"), str(row.runs),
+                  number(row.score, board.rank_by)]
+        if folds:
+            cells += [number(row.folds[k] if k < len(row.folds) else None, board.rank_by) for k in range(folds)]
+            cells.append(number(max(row.folds) - min(row.folds), board.rank_by) if row.folds else "-")
         rows.append(cells)
     return format_table(header, rows, "ll" + "r" * (len(header) - 2))
 
@@ -63,7 +62,7 @@ def results_table(report: BenchmarkReport) -> str:
 def rankings_table(report: BenchmarkReport) -> str:
     board = report.leaderboard
     several = len({r.dataset for r in board.rankings}) > 1
-    header = ["rank", "model_name"] + (["dataset_name"] if several else []) + [board.rank_by]
+    header = ["rank", "model_name"] + (["dataset_name"] if several else []) + [f"{board.rank_on}_{board.rank_by}"]
     rows = [
         [str(r.rank), r.model] + ([r.dataset] if several else []) + [number(r.value, board.rank_by)]
         for r in board.rankings
@@ -85,6 +84,10 @@ def significance_line(report: BenchmarkReport) -> str:
     )
 
 
+_RANK_ON = {"overall": "all the evidence (the mean over the backtest folds and the test window)",
+            "test": "the test window"}
+
+
 def report_text(report: BenchmarkReport) -> str:
     board = report.leaderboard
     runs = report.runs
@@ -94,7 +97,7 @@ def report_text(report: BenchmarkReport) -> str:
         f"experiments: {', '.join(e.name for e in report.experiments)}",
         f"totals: {len(runs)} runs, {len({r.model for r in board.results})} models, "
         f"{len({r.dataset for r in board.results})} datasets; "
-        f"aggregate {board.aggregate.value}, ranked by {board.rank_by}",
+        f"aggregate {board.aggregate.value}, ranked by {board.rank_by} on {_RANK_ON[board.rank_on]}",
         "",
         "best model per metric (lower is better):",
     ]

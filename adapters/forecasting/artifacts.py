@@ -1,56 +1,78 @@
-"""The files logged with each training run: per-store errors, the test forecast chart, feature importance."""
+"""What a training run records beside its metrics: per-series errors, the test forecast chart,
+feature importances, the parameters, and the requirements of the registered version."""
 
 from __future__ import annotations
+
+from datetime import date
+from importlib.metadata import version
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from adapters.forecasting import plots
-from adapters.forecasting.estimators import Estimator
+from adapters.forecasting.estimators import SEED
+from adapters.forecasting.evidence import CALIBRATION_CONFIDENCE, Evidence, Origins
 from adapters.forecasting.features import FEATURES
+from adapters.forecasting.members import DesignMember, Ensemble, Forecasts, SeriesMember
 from adapters.forecasting.table import Panel
-from adapters.forecasting.windows import Window
-from domain.training import MODEL_TYPES
+from domain.training import MODEL_TYPES, EvaluationProtocol
 
 # Columns: window (fold<k> or test), store_id, then one column per metric.
 STORE_ERRORS_ARTIFACT = "per_store_errors.csv"
-PLOTTED_STORES = 4
+PLOTTED_SERIES = 4
 
 
-def store_errors_csv(per_store: list[pd.DataFrame]) -> bytes:
-    return pd.concat(per_store, ignore_index=True).to_csv(index=False).encode()
+def requirements() -> list[str]:
+    """A registered version is a table of forecasts: it needs these libraries and nothing else."""
+    return [f"{name}=={version(name)}" for name in ("mlflow", "pandas", "numpy", "cloudpickle")]
 
 
-def forecast_chart(model_key: str, panel: Panel, test: Window, bounds: tuple[np.ndarray, np.ndarray], horizon: int,
-                   confidence: float) -> bytes:
-    """The last year, the test actuals and the forecast band of the first few stores."""
-    n_stores = panel.sales.shape[1]
-    shown = slice(0, min(PLOTTED_STORES, n_stores))
-
-    def grid(values: np.ndarray) -> np.ndarray:
-        return test.grid(values, horizon, n_stores)[:, shown]
-
+def _chart(model_key: str, panel: Panel, found: Forecasts, origins: Origins, horizon: int,
+           interval: tuple[np.ndarray, np.ndarray]) -> bytes:
+    """The last season, the test actuals and the forecast band of the first few series."""
+    shown, test = slice(0, min(PLOTTED_SERIES, panel.sales.shape[1])), origins.test
+    actual = panel.sales[test + 1 : test + 1 + horizon, shown]
     return plots.forecast_vs_actual(
-        panel.weeks.astype("datetime64[ns]"),
-        panel.sales[: test.origin + 1, shown],
-        grid(test.actual),
-        grid(test.predicted),
-        grid(bounds[0]),
-        grid(bounds[1]),
-        panel.stores[shown],
-        f"{MODEL_TYPES[model_key]}: test forecast from {panel.weeks[test.origin]} "
-        f"with {round(100 * confidence)}% interval",
-    )
+        panel.weeks.astype("datetime64[ns]"), panel.sales[: test + 1, shown], actual,
+        found.grids[test][:horizon, shown], interval[0][:horizon, shown], interval[1][:horizon, shown],
+        panel.stores[shown], f"{MODEL_TYPES[model_key]}: test forecast from {panel.weeks[test]} "
+                             f"with {round(100 * CALIBRATION_CONFIDENCE)}% interval")
 
 
-def importance_files(model_key: str, estimator: Estimator) -> dict[str, bytes]:
-    """feature_importance.csv and .png of a model that has importances; nothing for one that has none."""
-    importance = estimator.feature_importance()
+def _importance(model_key: str, estimator: Any) -> dict[str, bytes]:
+    importance = getattr(estimator, "feature_importance", lambda: None)()
     if importance is None:
         return {}
     table = pd.DataFrame({"feature": FEATURES, "importance": importance}).sort_values("importance", ascending=False)
+    return {"feature_importance.csv": table.to_csv(index=False).encode(),
+            "feature_importance.png": plots.feature_importance(
+                FEATURES, importance, f"{MODEL_TYPES[model_key]} feature importance (test-origin fit)")}
+
+
+def files(model_key: str, panel: Panel, found: Forecasts, origins: Origins, protocol: EvaluationProtocol,
+          evidence: Evidence) -> dict[str, bytes]:
+    if evidence.test_interval is None:
+        raise ValueError("the test window has no interval: the protocol needs at least one fold")
     return {
-        "feature_importance.csv": table.to_csv(index=False).encode(),
-        "feature_importance.png": plots.feature_importance(
-            FEATURES, importance, f"{MODEL_TYPES[model_key]} feature importance (test-origin fit)"),
+        STORE_ERRORS_ARTIFACT: pd.concat(evidence.per_series, ignore_index=True).to_csv(index=False).encode(),
+        "forecast_vs_actual.png": _chart(model_key, panel, found, origins, protocol.horizon, evidence.test_interval),
+        **_importance(model_key, found.fitted.get(origins.test)),
+    }
+
+
+def params(member: DesignMember | SeriesMember | Ensemble, periods: list[date], found: Forecasts, origins: Origins,
+           protocol: EvaluationProtocol) -> dict[str, str]:
+    kind = {DesignMember: "direct multi-step, a correction to the calendar-aligned year-ago value times growth",
+            SeriesMember: "each series from its own history up to the origin",
+            Ensemble: "weighted mean of the members' forecasts"}[type(member)]
+    fitted = found.fitted.get(origins.test)
+    found_params = {f"test_fit_{k}": str(v) for k, v in (fitted.fitted_params() if fitted is not None else {}).items()}
+    weights = {f"test_weight_{k}": f"{v:.4f}" for k, v in found.weights.get(origins.test, {}).items()}
+    return {
+        **{k: str(v) for k, v in member.params().items()}, **found_params, **weights,
+        "model": member.key, "horizon": str(protocol.horizon), "folds": str(protocol.folds),
+        "fold_stride": str(protocol.fold_stride), "fold_origins": ",".join(str(periods[o]) for o in origins.folds),
+        "test_origin": str(periods[origins.test]), "strategy": kind, "seed": str(SEED),
+        **({"features": ",".join(FEATURES)} if isinstance(member, DesignMember) else {}),
     }

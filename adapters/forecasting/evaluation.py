@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from domain.training import SEASON
 
-
-def seasonal_naive_scale(sales: np.ndarray, origin: int) -> np.ndarray:
-    """Per store, the in-sample mean absolute error of same-week-last-year up to the origin."""
+def seasonal_naive_scale(sales: np.ndarray, origin: int, season: int) -> np.ndarray:
+    """Per series, the in-sample mean absolute error of the same period one season back, up to the origin."""
     history = sales[: origin + 1]
-    return np.abs(history[SEASON:] - history[:-SEASON]).mean(axis=0)
+    return np.abs(history[season:] - history[:-season]).mean(axis=0)
 
 
 def error_metrics(actual: np.ndarray, predicted: np.ndarray, scale: np.ndarray,

@@ -1,39 +1,64 @@
-"""The feature pipeline, shared by training, evaluation and the served pyfunc model.
+"""The feature pipeline of the machine-learning members: a correction to last year's sales.
 
-Direct multi-step strategy: one row per (store, origin, step). Every feature of a row is
-computed from sales at or before its origin, so a row can never see the week it predicts
-or anything after the origin. Sales features are divided by the store's 13-week level at
-the origin and the target is sales / level: one model serves stores of any size, and the
-prediction is turned back into sales by multiplying by the level.
+Direct multi-step: one row per (series, origin, step); every feature of a row comes from sales
+at or before its origin, so a row never sees the period it predicts or anything later. The
+target is a ratio to a base that already holds the season:
+
+    base(t | o) = year_ago(t) x growth(o)        target = sales(t) / base(t | o)
+
+`year_ago(t)` is the series' own value one season before t, aligned on the holiday calendar:
+each day of period t is mapped to its comparable day a year ago and the periods holding those
+days are mixed by how many days each holds (for the week before Christmas 2011 that is six
+sevenths of the week 52 weeks back and one seventh of the week 53 back). `growth(o)` is the
+series' last quarter-season over its aligned year-ago values. A store's own holiday uplift so
+travels in its own year-ago value, which repeats from year to year, instead of being learnt
+from a week-of-year that a pooled model can only learn for all stores at once, and a tree never
+has to extrapolate beyond the range of targets it was trained on. Rows without a year-ago value
+(the first season of a series) have no base and are not trained on.
+
+Nothing assumes weeks or 52: `Seasonality` carries the periods per season, the days per period
+and the calendar.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
-from domain.calendar import is_holiday_week
-from domain.training import SEASON
+from adapters.forecasting.calendars import WALMART, YearAgoCalendar
 
 FEATURES = (
     "step",
-    "week_of_year",
-    "holiday",
-    "lag_52",  # same week last year
-    "lag_53",
-    "lag_51",  # only known for steps up to 51
-    "last_1",
-    "last_4",
-    "level_52",
-    "yoy_13",  # growth of the last 13 weeks over the same 13 weeks a year before
-    "yoy_4",
+    "growth",  # the base's growth: last quarter-season over its aligned year-ago values
+    "growth_last",  # the last period's year-over-year ratio / growth
+    "growth_short",  # the last third of the quarter-season's ratio / growth
+    "season_jump",  # year_ago(t) / the year-ago level of the last quarter-season: the seasonal move ahead
+    "lag_plain",  # the plain seasonal lag of t / year_ago(t): how far the calendar moved it
+    "lag_before",  # the period before the plain lag / year_ago(t)
+    "lag_after",  # the period after it / year_ago(t) (unknown when after the origin)
+    "last_1",  # the last period / the quarter-season level
+    "yoy_noise",  # spread of the year-over-year ratios of the quarter-season / growth
+    "two_years",  # the value two seasons back x its growth / base (unknown without two seasons)
 )
-LEVEL_WEEKS = 13
-# Weeks of history a forecast needs behind its origin (for yoy_13: 13 weeks a season back).
-HISTORY_WEEKS = SEASON + LEVEL_WEEKS
-MIN_ORIGIN = LEVEL_WEEKS - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Seasonality:
+    season: int  # periods per season (weekly 52, daily 7, monthly 12)
+    period_days: int  # days per period (7, 1, 30)
+    calendar: YearAgoCalendar = WALMART
+
+    @property
+    def level_periods(self) -> int:
+        """The window of the level and growth at an origin: a quarter of a season."""
+        return max(1, round(self.season / 4))
+
+    @property
+    def shown_history(self) -> int:
+        """Periods of history a registered version carries to be drawn behind its forecast."""
+        return self.season + self.level_periods
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,70 +66,141 @@ class Design:
     """Rows of the design matrix with where they come from."""
 
     X: np.ndarray  # rows x FEATURES
-    level: np.ndarray  # the store's level at the origin, to scale predictions back
-    origin: np.ndarray  # week index of the origin
-    target: np.ndarray  # week index of the predicted week (may be beyond the data)
-    store: np.ndarray  # column index of the store
+    base: np.ndarray  # a prediction is the model's output x base
+    origin: np.ndarray  # period index of the origin
+    target: np.ndarray  # period index of the predicted period (may be beyond the data)
+    series: np.ndarray  # column index of the series
 
     def where(self, mask: np.ndarray) -> Design:
-        return Design(self.X[mask], self.level[mask], self.origin[mask], self.target[mask], self.store[mask])
+        return Design(*(getattr(self, f.name)[mask] for f in fields(self)))
 
     def ratio_target(self, sales: np.ndarray) -> np.ndarray:
-        return sales[self.target, self.store] / self.level
+        return sales[self.target, self.series] / self.base
 
 
-def _mean(sales: np.ndarray, first: int, last: int) -> np.ndarray:
-    """Mean of weeks first..last inclusive; NaN where the window starts before the data."""
-    if first < 0:
-        return np.full(sales.shape[1], np.nan)
-    return sales[first : last + 1].mean(axis=0)
+class YearAgo:
+    """The calendar-aligned year-ago value of every period of one panel."""
+
+    def __init__(self, first_period_end: date, seasonality: Seasonality) -> None:
+        self._first, self._seasonality = first_period_end, seasonality
+        self._weights: dict[int, dict[int, float]] = {}
+
+    def weights(self, t: int) -> dict[int, float]:
+        """{lag: share of days} of period t's year-ago value."""
+        if t not in self._weights:
+            s = self._seasonality
+            end = self._first + timedelta(days=s.period_days * t)
+            found: dict[int, float] = {}
+            for back in range(s.period_days):
+                day = s.calendar.year_ago_day(end - timedelta(days=back), s.season * s.period_days)
+                lag = t + (self._first - day).days // s.period_days
+                found[lag] = found.get(lag, 0.0) + 1.0 / s.period_days
+            self._weights[t] = found
+        return self._weights[t]
+
+    def value(self, sales: np.ndarray, t: int, origin: int) -> np.ndarray:
+        """Period t's aligned year-ago value seen from `origin`; NaN where it is not known then.
+        An aligned period after the origin (a holiday that moved earlier) falls back to the plain lag."""
+        weights = self.weights(t)
+        if max(t - lag for lag in weights) > origin:
+            weights = {self._seasonality.season: 1.0}
+        if min(t - lag for lag in weights) < 0 or max(t - lag for lag in weights) > origin:
+            return np.full(sales.shape[1], np.nan)
+        return sum((share * sales[t - lag] for lag, share in weights.items()), np.zeros(sales.shape[1]))
+
+    def two_years(self, sales: np.ndarray, t: int, origin: int) -> np.ndarray:
+        """The value two seasons back: the year-ago mapping applied twice."""
+        found = np.zeros(sales.shape[1])
+        for lag, share in self.weights(t).items():
+            for lag2, share2 in self.weights(t - lag).items():
+                back = t - lag - lag2
+                if not 0 <= back <= origin:
+                    return np.full(sales.shape[1], np.nan)
+                found = found + share * share2 * sales[back]
+        return found
 
 
-def calendar_features(week: date) -> tuple[int, int]:
-    return week.isocalendar()[1], int(is_holiday_week(week))
+def _ratio_of_sums(numerator: np.ndarray, denominator: np.ndarray, at_least: int) -> np.ndarray:
+    """Per column sum(numerator) / sum(denominator) over the rows where the denominator is known;
+    NaN with fewer than `at_least` such rows."""
+    known = ~np.isnan(denominator)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a series with no known denominator: NaN
+        ratio = np.where(known, numerator, 0).sum(axis=0) / np.where(known, denominator, 0).sum(axis=0)
+    return np.where(known.sum(axis=0) >= at_least, ratio, np.nan)
 
 
-def _history_features(sales: np.ndarray, origin: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The store's level at the origin and the features that do not depend on the step, per store."""
-    level = _mean(sales, origin - LEVEL_WEEKS + 1, origin)
-    return level, [
-        sales[origin] / level,  # last_1
-        _mean(sales, origin - 3, origin) / level,  # last_4
-        _mean(sales, origin - SEASON + 1, origin) / level,  # level_52
-        level / _mean(sales, origin - SEASON - LEVEL_WEEKS + 1, origin - SEASON),  # yoy_13
-        _mean(sales, origin - 3, origin) / _mean(sales, origin - SEASON - 3, origin - SEASON),  # yoy_4
-    ]
+@dataclass(frozen=True, slots=True)
+class _AtOrigin:
+    """What every row of one origin shares, per series."""
+
+    growth: np.ndarray
+    growth_last: np.ndarray
+    growth_short: np.ndarray
+    level_year_ago: np.ndarray
+    last_1: np.ndarray
+    yoy_noise: np.ndarray
+    growth_two_years: np.ndarray
 
 
-def origin_rows(sales: np.ndarray, origin: int, steps: int, origin_week: date) -> Design:
-    """Feature rows for every store forecast from `origin` for steps 1..steps, step-major."""
-    n_stores = sales.shape[1]
-    level, history = _history_features(sales, origin)
+def _at_origin(sales: np.ndarray, origin: int, year_ago: YearAgo, seasonality: Seasonality) -> _AtOrigin:
+    k = seasonality.level_periods
+    window = range(max(0, origin - k + 1), origin + 1)
+    past = sales[window.start : origin + 1]
+    past_year_ago = np.array([year_ago.value(sales, t, origin) for t in window])
+    growth = _ratio_of_sums(past, past_year_ago, max(1, k // 3))
 
-    def lag(target: int, weeks: int) -> np.ndarray:
-        week = target - weeks
-        return sales[week] / level if 0 <= week <= origin else np.full(n_stores, np.nan)
+    def growth_over(periods: int) -> np.ndarray:
+        if origin - periods + 1 < 0:
+            return np.full(sales.shape[1], np.nan)
+        return _ratio_of_sums(past[-periods:], past_year_ago[-periods:], periods) / growth
 
-    blocks = []
-    for step in range(1, steps + 1):
-        target = origin + step
-        week_of_year, holiday = calendar_features(date.fromordinal(origin_week.toordinal() + 7 * step))
-        steady = [np.full(n_stores, value) for value in (step, week_of_year, holiday)]
-        lags = [lag(target, SEASON), lag(target, SEASON + 1), lag(target, SEASON - 1)]
-        blocks.append(np.column_stack([*steady, *lags, *history]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yoy = past / past_year_ago
+        two_years = np.array([year_ago.two_years(sales, t, origin) for t in window])
+        return _AtOrigin(
+            growth=growth, growth_last=growth_over(1), growth_short=growth_over(max(1, k // 3)),
+            level_year_ago=np.nanmean(past_year_ago, axis=0) if np.isfinite(past_year_ago).any()
+            else np.full(sales.shape[1], np.nan),
+            last_1=sales[origin] / past.mean(axis=0),
+            yoy_noise=np.nanstd(yoy, axis=0) / growth if np.isfinite(yoy).any() else np.full(sales.shape[1], np.nan),
+            growth_two_years=_ratio_of_sums(past, two_years, max(1, k // 3)),
+        )
+
+
+def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, seasonality: Seasonality) -> Design:
+    """Feature rows for every series forecast from `origin` for steps 1..steps, step-major."""
+    n_series, season = sales.shape[1], seasonality.season
+    shared = _at_origin(sales, origin, year_ago, seasonality)
+    nan = np.full(n_series, np.nan)
+
+    def lag(t: int, periods: int) -> np.ndarray:
+        return sales[t - periods] if 0 <= t - periods <= origin else nan
+
+    blocks, bases = [], []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for step in range(1, steps + 1):
+            t = origin + step
+            last_year = year_ago.value(sales, t, origin)
+            base = last_year * shared.growth
+            two_years = year_ago.two_years(sales, t, origin) * shared.growth_two_years / base
+            blocks.append(np.column_stack([
+                np.full(n_series, step), shared.growth, shared.growth_last, shared.growth_short,
+                last_year / shared.level_year_ago, lag(t, season) / last_year, lag(t, season + 1) / last_year,
+                lag(t, season - 1) / last_year, shared.last_1, shared.yoy_noise, two_years]))
+            bases.append(base)
     return Design(
         X=np.vstack(blocks).astype(np.float64),
-        level=np.tile(level, steps),
-        origin=np.full(steps * n_stores, origin),
-        target=np.repeat(origin + np.arange(1, steps + 1), n_stores),
-        store=np.tile(np.arange(n_stores), steps),
+        base=np.concatenate(bases),
+        origin=np.full(steps * n_series, origin),
+        target=np.repeat(origin + np.arange(1, steps + 1), n_series),
+        series=np.tile(np.arange(n_series), steps),
     )
 
 
-def training_design(sales: np.ndarray, weeks: np.ndarray, max_step: int) -> Design:
-    """Every (origin, step) row whose target week is inside the data, for all origins."""
+def training_design(sales: np.ndarray, year_ago: YearAgo, seasonality: Seasonality, max_step: int) -> Design:
+    """Every (origin, step) row whose target lies inside the data and whose base is known."""
     designs = []
-    for origin in range(MIN_ORIGIN, sales.shape[0] - 1):
-        steps = min(max_step, sales.shape[0] - 1 - origin)
-        designs.append(origin_rows(sales, origin, steps, weeks[origin].item()))
+    for origin in range(1, sales.shape[0] - 1):
+        rows = origin_rows(sales, origin, min(max_step, sales.shape[0] - 1 - origin), year_ago, seasonality)
+        designs.append(rows.where(np.isfinite(rows.base)))
     return Design(*(np.concatenate([getattr(d, f.name) for d in designs]) for f in fields(Design)))

@@ -1,13 +1,19 @@
-"""The registered model: estimator + feature pipeline + history tail + interval calibration.
+"""The registered model: a member's forecast from the last period of its data, with its interval
+calibration and the history it forecast from.
 
-It is saved as an MLflow pyfunc model whose code travels inside the pickle (see
-`self_contained_modules`), so `mlflow.pyfunc.load_model` and `mlflow models serve` need
-only the libraries in its requirements, not this project.
+A registered version forecasts from one fixed origin, the last period it was trained on, so
+everything it can answer is one forecast per series and step: the member computes it once, at
+training, for every step up to the horizon limit, and the version carries that table. Every
+member (machine learning, statistical, ensemble) is so the same kind of version, whatever
+libraries it was fitted with, and it loads and answers without them. It is saved as an MLflow
+pyfunc model whose code travels inside the pickle (see `self_contained_modules`), so
+`mlflow.pyfunc.load_model` and `mlflow models serve` need only mlflow, pandas and numpy.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import ModuleType
@@ -19,10 +25,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.pyfunc.model import PythonModel
 
-from adapters.forecasting.estimators import Estimator
-from adapters.forecasting.features import HISTORY_WEEKS, origin_rows
-from adapters.forecasting.table import Panel
-from domain.forecasts import DEFAULT_CONFIDENCE, MAX_HORIZON
+from domain.forecasts import DEFAULT_CONFIDENCE
 
 INPUT_COLUMNS = ("store_id", "horizon", "confidence_level")
 OUTPUT_COLUMNS = ("store_id", "step", "date", "prediction", "lower", "upper")
@@ -59,9 +62,6 @@ class Calibration:
         rank = min(len(scores), math.ceil((len(scores) + 1) * confidence))
         return float(scores[rank - 1])
 
-    def counts(self) -> dict[int, int]:
-        return {step: len(s) for step, s in self.scores.items()}
-
 
 def _invalid(message: str) -> MlflowException:
     # INVALID_PARAMETER_VALUE makes `mlflow models serve` answer 400 with this message.
@@ -69,55 +69,62 @@ def _invalid(message: str) -> MlflowException:
 
 
 class PortfolioForecaster(PythonModel):
-    def __init__(self, *, model_key: str, estimator: Estimator, history: Panel, calibration: Calibration,
-                 requirements: list[str]) -> None:
+    """predictions[series, step - 1] from the last period; history[series] the periods before it."""
+
+    def __init__(self, *, model_key: str, series: np.ndarray, periods: np.ndarray, predictions: np.ndarray,
+                 history: np.ndarray, calibration: Calibration, requirements: list[str]) -> None:
         self.model_key = model_key
-        self.estimator = estimator
-        self.history = history.tail(HISTORY_WEEKS)
+        self.series = series  # ids, ascending
+        self.periods = periods  # datetime64[D] of the history, ascending; the last is the origin
+        self.predictions = predictions  # series x steps
+        self.history = history  # periods x series
         self.calibration = calibration
         self.requirements = requirements
 
     @property
-    def last_week(self) -> date:
-        return self.history.weeks[-1].item()
+    def last_period(self) -> date:
+        return self.periods[-1].item()
+
+    @property
+    def period(self) -> timedelta:
+        return (self.periods[-1] - self.periods[-2]).item()
+
+    @property
+    def max_horizon(self) -> int:
+        return self.predictions.shape[1]
 
     @property
     def store_ids(self) -> list[int]:
-        return [int(s) for s in self.history.stores]
+        return [int(s) for s in self.series]
 
-    def forecast(self, store_ids: list[int], horizon: int, confidence: float | None) -> pd.DataFrame:
+    def half_widths(self, confidence: float) -> np.ndarray:
+        return np.array([self.calibration.half_width(step, confidence) for step in range(1, self.max_horizon + 1)])
+
+    def _check(self, store_ids: list[int], horizon: int, confidence: float | None) -> None:
         unknown = sorted(set(store_ids) - set(self.store_ids))
         if unknown:
-            raise _invalid(
-                f"unknown store_id {', '.join(map(str, unknown))}; this model knows stores "
-                f"{min(self.store_ids)}..{max(self.store_ids)}"
-            )
-        if not 1 <= horizon <= MAX_HORIZON:
-            raise _invalid(f"horizon must be in 1..{MAX_HORIZON} weeks, not {horizon}")
+            raise _invalid(f"unknown store_id {', '.join(map(str, unknown))}; this model knows stores "
+                           f"{min(self.store_ids)}..{max(self.store_ids)}")
+        if not 1 <= horizon <= self.max_horizon:
+            raise _invalid(f"horizon must be in 1..{self.max_horizon} weeks, not {horizon}")
         if confidence is not None and not 0 < confidence < 1:
             raise _invalid(f"confidence_level must be strictly between 0 and 1, not {confidence}")
-        sales = self.history.sales
-        origin = len(sales) - 1
-        rows = origin_rows(sales, origin, horizon, self.last_week)
-        columns = np.searchsorted(self.history.stores, store_ids)
-        wanted = np.isin(rows.store, columns)
-        prediction = self.estimator.predict(rows.X[wanted]) * rows.level[wanted]
-        steps = rows.target[wanted] - origin
-        frame = pd.DataFrame(
-            {
-                "store_id": self.history.stores[rows.store[wanted]],
-                "step": steps,
-                "date": [(self.last_week + timedelta(weeks=int(s))).isoformat() for s in steps],
-                "prediction": prediction,
-            }
-        )
+
+    def forecast(self, store_ids: list[int], horizon: int, confidence: float | None) -> pd.DataFrame:
+        self._check(store_ids, horizon, confidence)
+        rows = np.searchsorted(self.series, store_ids)
+        prediction = self.predictions[rows, :horizon]
+        steps = np.tile(np.arange(1, horizon + 1), len(store_ids))
+        frame = pd.DataFrame({
+            "store_id": np.repeat(np.asarray(store_ids), horizon), "step": steps,
+            "date": [(self.last_period + self.period * int(s)).isoformat() for s in steps],
+            "prediction": prediction.ravel(),
+        })
         if confidence is not None:
-            width = np.array([self.calibration.half_width(int(s), confidence) for s in steps]) * prediction
-            frame["lower"] = np.minimum(np.maximum(prediction - width, 0.0), prediction)  # sales are never negative
-            frame["upper"] = prediction + width
-        order = {store: i for i, store in enumerate(store_ids)}
-        frame["_order"] = frame["store_id"].map(order)
-        return frame.sort_values(["_order", "step"], kind="stable").drop(columns="_order").reset_index(drop=True)
+            width = np.tile(self.half_widths(confidence)[:horizon], len(store_ids)) * frame["prediction"].to_numpy()
+            frame["lower"] = np.minimum(np.maximum(frame["prediction"] - width, 0.0), frame["prediction"])
+            frame["upper"] = frame["prediction"] + width
+        return frame
 
     def predict(self, context: object, model_input: pd.DataFrame,
                 params: dict[str, object] | None = None) -> pd.DataFrame:
@@ -147,17 +154,4 @@ def _whole(value: Any, name: str) -> int:
 
 def self_contained_modules() -> list[ModuleType]:
     """Modules whose code is pickled into the model instead of imported at load time."""
-    import adapters.forecasting.estimators
-    import adapters.forecasting.features
-    import adapters.forecasting.table
-    import domain.calendar
-    import domain.training
-
-    return [
-        adapters.forecasting.estimators,
-        adapters.forecasting.features,
-        adapters.forecasting.table,
-        domain.calendar,
-        domain.training,
-        __import__(__name__, fromlist=["_"]),
-    ]
+    return [sys.modules[__name__]]

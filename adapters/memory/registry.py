@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from domain.errors import TrackingUnavailableError, UnknownModelError, UnknownStoreError
 from domain.forecasts import ForecastPoint
+from domain.metrics import SUMMARY_PREFIXES
 from domain.models import STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel
 
 
@@ -35,9 +36,15 @@ class InMemoryModelRegistry:
 
     def models(self) -> list[RegisteredModel]:
         self._check()
-        return [RegisteredModel(name=name, latest=self._with_aliases(versions[-1]),
-                                metrics=self.test_metrics(versions[-1]), aliases=dict(self._aliases.get(name, {})))
-                for name, versions in self._versions.items()]
+        return [
+            RegisteredModel(
+                name=name,
+                latest=self._with_aliases(versions[-1]),
+                metrics=self.evaluation_metrics(versions[-1]),
+                aliases=dict(self._aliases.get(name, {})),
+            )
+            for name, versions in self._versions.items()
+        ]
 
     def resolve(self, name: str, ref: str) -> ModelVersion:
         self._check()
@@ -55,9 +62,9 @@ class InMemoryModelRegistry:
             raise UnknownModelError(f"model {name!r} has no alias {alias!r}")
         return self._with_aliases(versions[self._aliases[name][alias] - 1])
 
-    def test_metrics(self, version: ModelVersion) -> dict[str, float]:
+    def evaluation_metrics(self, version: ModelVersion) -> dict[str, float]:
         self._check()
-        return {k: v for k, v in self._metrics.get(version.run_id or "", {}).items() if k.startswith("test_")}
+        return {k: v for k, v in self._metrics.get(version.run_id or "", {}).items() if k.startswith(SUMMARY_PREFIXES)}
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
         self._check()

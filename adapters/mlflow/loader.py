@@ -24,15 +24,15 @@ class PyfuncForecastModel:
     """A registered PortfolioForecaster, ready to answer any request from a table.
 
     A version forecasts from one fixed origin (its last training week), so its whole answer
-    space is one forecast per store and step: computed once here, through the model's own
-    pipeline, for 52 weeks. A request then slices that table and scales the interval widths
-    of its confidence level.
+    space is one forecast per store and step, carried by the version for every step up to the
+    horizon limit. A request slices that table and scales the interval widths of its
+    confidence level.
     """
 
     def __init__(self, forecaster: PortfolioForecaster) -> None:
         self._forecaster = forecaster
         self.store_ids = tuple(int(s) for s in forecaster.store_ids)
-        self.last_week: date = forecaster.last_week
+        self.last_week: date = forecaster.last_period
         table = forecaster.forecast(list(self.store_ids), MAX_HORIZON, None)
         self._row = {store: i for i, store in enumerate(self.store_ids)}
         self._predictions = table["prediction"].to_numpy().reshape(len(self.store_ids), MAX_HORIZON)
@@ -41,8 +41,7 @@ class PyfuncForecastModel:
 
     def _half_widths(self, confidence: float) -> np.ndarray:
         if confidence not in self._widths:
-            self._widths[confidence] = np.array(
-                [self._forecaster.calibration.half_width(step, confidence) for step in range(1, MAX_HORIZON + 1)])
+            self._widths[confidence] = self._forecaster.half_widths(confidence)
         return self._widths[confidence]
 
     def _check(self, store_ids: Sequence[int]) -> None:
@@ -55,9 +54,9 @@ class PyfuncForecastModel:
 
     def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
         self._check([store_id])
-        carried = self._forecaster.history
-        weeks = carried.weeks.astype(object)  # datetime64[D] -> datetime.date
-        return tuple(zip(weeks, (float(v) for v in carried.sales[:, self._row[store_id]])))
+        carried = self._forecaster
+        weeks = carried.periods.astype(object)  # datetime64[D] -> datetime.date
+        return tuple(zip(weeks, (float(v) for v in carried.history[:, self._row[store_id]])))
 
     def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
         self._check(store_ids)

@@ -18,6 +18,7 @@ from mlflow.exceptions import MlflowException
 
 from adapters.mlflow.errors import tracking_errors
 from domain.errors import TrackingUnavailableError, UnknownModelError
+from domain.metrics import SUMMARY_PREFIXES
 from domain.models import LEGACY_STAGES, STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel
 from domain.runs import from_epoch_ms
 
@@ -67,7 +68,7 @@ class MlflowModelRegistry:
             # A version found by search carries no aliases; the registered model knows them.
             latest = _version(self._latest(model.name))
             latest = replace(latest, aliases=tuple(a for a, v in aliases.items() if v == latest.version))
-            listed.append(RegisteredModel(name=model.name, latest=latest, metrics=self.test_metrics(latest),
+            listed.append(RegisteredModel(name=model.name, latest=latest, metrics=self.evaluation_metrics(latest),
                                           aliases=aliases))
         return listed
 
@@ -102,12 +103,12 @@ class MlflowModelRegistry:
         staged = [v for v in found if v.current_stage == stage.capitalize()]
         return _version(max(staged, key=lambda v: int(v.version))) if staged else None
 
-    def test_metrics(self, version: ModelVersion) -> dict[str, float]:
+    def evaluation_metrics(self, version: ModelVersion) -> dict[str, float]:
         run_id = version.run_id
         if not run_id:
             return {}
         run = self._call(f"reading run {run_id}", lambda: self._client.get_run(run_id))
-        return {k: v for k, v in run.data.metrics.items() if k.startswith("test_")}
+        return {k: v for k, v in run.data.metrics.items() if k.startswith(SUMMARY_PREFIXES)}
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
         found = self._call(f"reading the versions of run {run_id}",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from adapters.filesystem.results_json import RESULTS_JSON
 from application.benchmark import BenchmarkRequest
-from domain.leaderboard import RANKABLE_METRICS, Aggregate, RunFilter
+from domain.leaderboard import RANKABLE_METRICS, Aggregate, RankOn, RunFilter
 from entrypoints.cli.arguments import output_dir_flag, progress
 from entrypoints.config import SOURCES
 
@@ -42,6 +42,9 @@ def add_benchmark(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--results-json", metavar="PATH",
                        help=f"results file read by --source json (default: OUTPUT_DIR/{RESULTS_JSON})")
     bench.add_argument("--rank-by", choices=RANKABLE_METRICS, default="mape", help="ranking metric (default: mape)")
+    bench.add_argument("--rank-on", choices=[r.value for r in RankOn], default=RankOn.OVERALL.value,
+                       help="windows the ranking reads: overall = the mean over the backtest folds and the test "
+                            "window (default; the test window when a run lacks it), test = the test window alone")
     bench.add_argument("--aggregate", choices=[a.value for a in Aggregate], default="best",
                        help="how runs of one model on one dataset collapse: best run, latest run, or mean with std "
                             "(default: best)")
@@ -72,7 +75,7 @@ def benchmark(args: argparse.Namespace, container: Container) -> int:
     request = BenchmarkRequest(
         experiments=tuple(args.experiment_name),
         run_filter=RunFilter(dataset=args.dataset, models=args.models, include_unfinished=args.include_unfinished),
-        rank_by=args.rank_by, aggregate=Aggregate(args.aggregate),
+        rank_by=args.rank_by, aggregate=Aggregate(args.aggregate), rank_on=RankOn(args.rank_on),
     )
     report, written = container.benchmark_runs()(request, args.output_dir, progress=progress)
     if args.format == "json":

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from application.train import TrainingReport, TrainRequest
+from domain.leaderboard import evidence_split
 from domain.models import Promotion
 from domain.training import EvaluationProtocol
 from entrypoints.cli.arguments import output_dir_flag, progress, training_flags, who
@@ -63,18 +64,22 @@ def leaderboard(report: TrainingReport) -> str:
     from adapters.filesystem.text_tables import format_table, number
 
     columns = ("mape", "rmse", "mae", "mase", "coverage", "interval_width")
-    trained = sorted((o for o in report.outcomes if not o.error), key=lambda o: o.metrics["test_mape"])
-    header = ["rank", "model", *(f"test_{c}" for c in columns), "training_time", "version"]
+    trained = [o for o in report.outcomes if not o.error]
+    ranked_on = f"{evidence_split([o.metrics for o in trained], 'mape')}_mape"
+    trained.sort(key=lambda o: o.metrics[ranked_on])
+    header = ["rank", "model", "overall_mape", "backtest_mape", *(f"test_{c}" for c in columns), "training_time",
+              "version"]
     rows = [
-        [str(rank), o.model, *(number(o.metrics[f"test_{c}"], c) for c in columns),
+        [str(rank), o.model, *(number(o.metrics.get(f"{split}_mape"), "mape") for split in ("overall", "backtest")),
+         *(number(o.metrics[f"test_{c}"], c) for c in columns),
          number(o.metrics["training_time"], "training_time"), str(o.version.version) if o.version else "-"]
         for rank, o in enumerate(trained, start=1)
     ]
-    rows += [["-", o.model, *("FAILED" if i == 0 else "" for i in range(len(columns))), "", ""] for o in report.failed]
+    rows += [["-", o.model, "FAILED", *("" for _ in range(len(header) - 3))] for o in report.failed]
     info = report.dataset
     title = (
         f"Leaderboard: experiment {report.experiment}, dataset {info.name} ({info.stores} stores x {info.weeks} weeks, "
-        f"{info.first_week}..{info.last_week}); mape in %, coverage of the 90% interval"
+        f"{info.first_week}..{info.last_week}), ranked by {ranked_on}; mape in %, coverage of the 90% interval"
     )
     return "\n".join([title, format_table(header, rows, "rl" + "r" * (len(header) - 2))])
 

@@ -1,5 +1,6 @@
 """Model comparison: the results table, bars, accuracy against time, spread across runs and folds,
-and the ranking with its significance test, as `benchmark` prints them."""
+each model's error season by season (every backtest window and the test window, by origin), and
+the ranking with its significance test, as `benchmark` prints them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import param
 from adapters.filesystem.results_json import result_docs, results_records
 from application.benchmark import BenchmarkReport
 from domain.leaderboard import RESULT_METRICS, fold_values
+from domain.runs import WINDOWS_TAG, Run
 from entrypoints.dashboard.common import ALL, PLOT, alert, shown, table
 from entrypoints.dashboard.session import RunsPage
 
@@ -35,6 +37,38 @@ def _folds_frame(report: BenchmarkReport) -> pd.DataFrame:
     rows = [(run.model_name, fold, value) for run in report.runs
             for fold, value in enumerate(fold_values(run, metric), start=1)]
     return pd.DataFrame(rows, columns=["model", "fold", metric])
+
+
+def _windows(run: Run) -> list[tuple[str, str]]:
+    """(split, label) of each window the run scored, oldest first: from its windows tag
+    (`fold1=2011-08-05,...,test=2012-08-03`), else fold<k> and test by number."""
+    tagged = [part.split("=", 1) for part in run.tags.get(WINDOWS_TAG, "").split(",") if "=" in part]
+    if tagged:
+        return [(split, f"{split} from {origin}") for split, origin in tagged]
+    return [(f"fold{k}", f"fold{k}") for k in range(1, len(fold_values(run, "mape")) + 1)] + [("test", "test")]
+
+
+def seasons_frame(report: BenchmarkReport) -> pd.DataFrame:
+    """Per result row, the rank metric in each window of its representative run, oldest first."""
+    metric, runs = report.leaderboard.rank_by, {run.run_id: run for run in report.runs}
+    rows = [(row.model, label, value) for row in report.leaderboard.results if row.run_id in runs
+            for split, label in _windows(runs[row.run_id])
+            if (value := runs[row.run_id].metric(metric, split)) is not None]
+    return pd.DataFrame(rows, columns=["model", "window", metric])
+
+
+def _seasons(report: BenchmarkReport) -> list[Any]:
+    seasons = seasons_frame(report)
+    if seasons.empty:
+        return [alert("no per-window metrics recorded", "info")]
+    metric = report.leaderboard.rank_by
+    counts = seasons.groupby("model", sort=False)["window"].transform("size")  # the longest history sets the order
+    order = list(dict.fromkeys(seasons.assign(n=counts).sort_values("n", ascending=False, kind="stable")["window"]))
+    wide = seasons.pivot(index="model", columns="window", values=metric)[order]
+    return [pn.pane.Markdown(f"### {metric} season by season (each window's origin; lower is better)"),
+            seasons.hvplot.line(x="window", y=metric, by="model", markers=True, rot=20, xlabel="",
+                                title=f"{metric} per window", **PLOT),
+            table(wide.reset_index(), highlight=list(wide.columns), css_classes=["seasons-table"])]
 
 
 def _gap(report: BenchmarkReport) -> str:
@@ -96,7 +130,8 @@ class ComparisonPage(RunsPage):
             ),
             table(results, highlight=list(dict.fromkeys((*RESULT_METRICS, metric))), css_classes=["results-table"]),
             *plots,
-            pn.pane.Markdown("### Rankings (lower is better)"),
+            *_seasons(report),
+            pn.pane.Markdown(f"### Rankings by {report.leaderboard.rank_on} {metric} (lower is better)"),
             table(rankings, css_classes=["rankings-table"]),
             pn.pane.Markdown(_gap(report), css_classes=["significance"]),
         ]

@@ -54,7 +54,8 @@ class OverviewPage(RunsPage):
             ),
             pn.pane.Markdown(
                 (
-                    f"**Best model:** {best.model} on {best.dataset}, test {report.leaderboard.rank_by.upper()} "
+                    f"**Best model:** {best.model} on {best.dataset}, {report.leaderboard.rank_on} "
+                    f"{report.leaderboard.rank_by.upper()} "
                     f"{fmt(best.value)}"
                     if best
                     else "**Best model:** none ranked"
@@ -67,7 +68,8 @@ class OverviewPage(RunsPage):
         board = pd.DataFrame([(f"{r.model} ({r.dataset})" if several else r.model, r.value)
                               for r in report.leaderboard.rankings], columns=["model", "mape"])
         if not board.empty:
-            items.append(board.hvplot.bar(x="model", y="mape", title="Best test MAPE per model, % (lower is better)",
+            title = f"{report.leaderboard.rank_on.capitalize()} MAPE per model, % (lower is better)"
+            items.append(board.hvplot.bar(x="model", y="mape", title=title,
                                           rot=30, xlabel="", **PLOT))
         return items
 
@@ -80,17 +82,17 @@ class OverviewPage(RunsPage):
             return [alert("no registered models yet; `ml-portfolio train` registers them", "info")]
         return [pn.pane.Markdown(_champion_line(entries), css_classes=["overview-registry"]), table(pd.DataFrame(
             [(e.name, e.newest_version, ", ".join(f"{a}: v{v}" for a, v in sorted(e.aliases.items())) or "-",
-              e.champion_metrics.get("test_mape")) for e in entries],
-            columns=["model", "newest version", "aliases", "champion test_mape"]))]
+              e.champion_metrics.get("overall_mape"), e.champion_metrics.get("test_mape")) for e in entries],
+            columns=["model", "newest version", "aliases", "champion overall_mape", "champion test_mape"]))]
 
 
 def _champion_line(entries: list[RegistryEntry]) -> str:
     best = best_champion((e.name, e.champion_metrics) for e in entries if e.champion)
     if best:
         entry = next(e for e in entries if e.name == best)
-        line = (
-            f"**Champion:** {best} version {entry.champion} (test MAPE {fmt(entry.champion_metrics.get('test_mape'))})"
-        )
+        metrics = entry.champion_metrics
+        line = (f"**Champion:** {best} version {entry.champion} (overall MAPE {fmt(metrics.get('overall_mape'))}, "
+                f"test MAPE {fmt(metrics.get('test_mape'))})")
     else:
         line = "**Champion:** none; `ml-portfolio promote NAME --version V --alias champion` sets one"
     return f"{line}  \n**Registered versions:** {sum(e.newest_version for e in entries)} over {len(entries)} models"

@@ -221,10 +221,11 @@ def screenshot(page, visit, request):
 def best_model(page, benchmarked):
     first = benchmarked[1]["rankings"][0]
     text = poll(lambda: _text(page, ".overview-best"), lambda t: "Best model:" in t)
-    found = re.search(r"Best model: (\S+) on (\S+), test MAPE ([\d.,]+)", text)
+    found = re.search(r"Best model: (\S+) on (\S+), (overall|test) MAPE ([\d.,]+)", text)
     assert found, text
+    assert found[3] == first["split"]  # the other experiment's runs have no overall metrics: the test window
     assert (found[1], found[2]) == (first["model_name"], first["dataset_name"])
-    assert _number(found[3]) == pytest.approx(first["value"], rel=1e-3)
+    assert _number(found[4]) == pytest.approx(first["value"], rel=1e-3)
     runs = _text(page, ".count-runs")
     assert str(len(benchmarked[1]["runs"])) in runs
 
@@ -252,6 +253,25 @@ def rankings_per_source(page, benchmarked, labels):
 
         assert poll(shown, lambda rows: rows == expected) == expected, label
         assert _text(page, ".source-status").startswith(prefixes[label])
+
+
+@then("the season table shows each trained model's MAPE in every window, named by its origin")
+def seasons(page, benchmarked):
+    document = benchmarked[1]
+    runs = {run["run_id"]: run for run in document["runs"]}
+    trained = [row for row in document["results"] if "windows" in runs[row["run_id"]]["tags"]]
+    assert {row["model_name"] for row in trained} == {"LightGBM", "SeasonalNaive"}
+    titles = page.locator(".seasons-table .tabulator-col-title")
+    headers = poll(lambda: titles.evaluate_all("all => all.map(t => t.innerText.trim())"),
+                   lambda found: any("from" in title for title in found))
+    shown = {row[0]: row[1:] for row in poll(lambda: _rows(page, "seasons-table"), lambda rows: rows)}
+    for row in trained:
+        run = runs[row["run_id"]]
+        windows = [part.split("=") for part in run["tags"]["windows"].split(",")]
+        first = headers.index("model") + 1
+        assert headers[first : first + len(windows)] == [f"{split} from {origin}" for split, origin in windows]
+        expected = [run["metrics"][f"{split}_mape"] for split, _ in windows]
+        assert [_number(v) for v in shown[row["model_name"]][: len(windows)]] == pytest.approx(expected, abs=5e-3)
 
 
 @then("the forecast shown is the champion's and its table has 12 weeks within their intervals")
@@ -327,7 +347,9 @@ def _finished_runs(page) -> int:
 
 
 def _count(page, name: str) -> int:
-    return int(_number(_text(page, f".count-{name}").splitlines()[-1]))
+    """The number a count card shows; -1 while it is being redrawn."""
+    shown = _text(page, f".count-{name}").splitlines()
+    return int(_number(shown[-1])) if shown else -1
 
 
 @when(parsers.parse('I pick the experiment "{name}"'))

@@ -152,7 +152,7 @@ def evidence(served, model):
         "promotions"
     ]
     assert [(p["alias"], p["to_version"]) for p in promotions] == [("champion", 1)]
-    assert promotions[0]["evidence"].startswith("ranked 1 of 1 models by test mape")
+    assert promotions[0]["evidence"].startswith("ranked 1 of 1 models by overall mape")
     assert "results/benchmarks/mlflow_benchmark_results.json" in promotions[0]["evidence"]
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
 import mlflow
 import numpy as np
 import pandas as pd
+import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from adapters.filesystem.results_json import RESULTS_JSON
 from adapters.forecasting.features import FEATURES
 from adapters.forecasting.synthetic import synthetic_walmart
 from domain.training import MODEL_TYPES
 from tests.conftest import CLI, run_cli
-from tests.support import by_model
+from tests.support import RunSpec, by_model, log_to_mlflow
 
 scenarios("training.feature")
 
@@ -51,9 +54,10 @@ def parameters(outcome):
         assert (params["model"], params["horizon"], params["folds"], params["fold_stride"]) == (model, "12", "4", "13")
         assert (params["test_origin"], params["seed"]) == ("2012-08-03", "42")
         assert params["fold_origins"] == "2011-08-05,2011-11-04,2012-02-03,2012-05-04"
-        assert params["features"].split(",") == list(FEATURES)
     lightgbm = outcome["runs"]["lightgbm"].data.params
-    assert (lightgbm["learning_rate"], lightgbm["num_leaves"]) == ("0.03", "31")
+    assert lightgbm["features"].split(",") == list(FEATURES)
+    assert "features" not in outcome["runs"]["seasonal_naive"].data.params  # it reads its own history only
+    assert (lightgbm["learning_rate"], lightgbm["num_leaves"], lightgbm["objective"]) == ("0.03", "15", "huber")
     assert int(lightgbm["test_fit_best_iteration"]) >= 1
 
 
@@ -181,3 +185,83 @@ def seasonal_naive_mape(outcome, value):
     client = outcome["store"].client()
     (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
     assert round(run.data.metrics["test_mape"], 4) == value == round(100 * 0.1 / 1.1, 4)
+
+
+@then("each run logs every window, its origin and the overall mean")
+def every_window(outcome):
+    for model, run in outcome["runs"].items():
+        metrics = run.data.metrics
+        windows = dict(part.split("=") for part in run.data.tags["windows"].split(","))
+        assert windows == {"fold1": "2012-02-03", "fold2": "2012-05-04", "test": "2012-08-03"}, model
+        every = [metrics[f"{window}_mape"] for window in windows]
+        assert metrics["overall_mape"] == pytest.approx(sum(every) / 3, rel=1e-12), model
+        assert metrics["backtest_mape"] == pytest.approx(sum(every[:2]) / 2, rel=1e-12), model
+        assert "fold2_coverage" in metrics and "fold1_coverage" not in metrics  # fold 1 has no earlier window
+
+
+@then("the ensemble logs the weight of each of its members, summing to 1")
+def ensemble_weights(outcome):
+    params = outcome["runs"]["ensemble"].data.params
+    members = params["components"].split(",")
+    assert {"lightgbm", "mstl", "autotheta"} <= set(members)
+    weights = [float(params[f"test_weight_{m}"]) for m in members]
+    assert all(w > 0 for w in weights) and sum(weights) == pytest.approx(1, abs=1e-3)
+
+
+@then(parsers.parse("each registered version forecasts store {store_id:d} for {horizon:d} weeks inside its interval"))
+def every_version_forecasts(outcome, store_id, horizon):
+    for model in outcome["models"]:
+        forecast = load_and_forecast(outcome, f"models:/{model}/1", store_id, horizon)
+        forecast_rows(forecast, horizon, store_id)
+        inside_interval(forecast)
+
+
+def _windows(test: float, fold: float) -> dict[str, float]:
+    return {"test_mape": test, **{f"fold{k}_mape": fold for k in (1, 2, 3, 4)},
+            "backtest_mape": fold, "overall_mape": (test + 4 * fold) / 5}
+
+
+@given("runs where catboost wins the test window but loses every fold to lightgbm", target_fixture="outcome")
+def winner_loses_the_folds(store):
+    log_to_mlflow(store.client(), [
+        RunSpec("catboost-1", "walmart_sales_forecasting", _windows(test=3.0, fold=9.0), {},
+                {"model_name": "catboost", "dataset": "walmart"}),
+        RunSpec("lightgbm-1", "walmart_sales_forecasting", _windows(test=3.5, fold=4.0), {},
+                {"model_name": "lightgbm", "dataset": "walmart"}),
+    ])
+    return {"store": store}
+
+
+@when("I benchmark them")
+@when(parsers.parse('I benchmark them with "{flags}"'))
+def benchmark_them(outcome, flags=""):
+    outcome["result"] = run_cli(["benchmark", "--output-dir", "out", *flags.split()], outcome["store"])
+    assert outcome["result"].returncode == 0, outcome["result"].stderr
+
+
+@then(parsers.parse("{first} ranks first and {second} second, by {split} mape"))
+def ranked(outcome, first, second, split):
+    document = json.loads((outcome["store"].folder / "out" / RESULTS_JSON).read_text())
+    assert [r["model_name"] for r in document["rankings"]] == [first, second]
+    assert {r["split"] for r in document["rankings"]} == {split} == {document["filters"]["rank_on"]}
+    expected = {"catboost": {"test": 3.0, "overall": 7.8}, "lightgbm": {"test": 3.5, "overall": 3.9}}
+    assert [r["value"] for r in document["rankings"]] == pytest.approx(
+        [expected[first][split], expected[second][split]]
+    )
+
+
+@when(parsers.parse('I run the main job with "{flags}" on the synthetic default'), target_fixture="outcome")
+def main_job(store, flags):
+    return {"store": store, "result": run_cli(["run", "--output-dir", "out", *flags.split()], store, timeout=900)}
+
+
+@then(parsers.parse('the champion is the model with the lowest overall_mape, its evidence saying "{words}"'))
+def champion_on_all_windows(outcome, words):
+    client = outcome["store"].client()
+    runs = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    best = min(runs, key=lambda run: run.data.metrics["overall_mape"])
+    model = best.data.params["model"]
+    champion = client.get_model_version_by_alias(model, "champion")
+    assert champion.run_id == best.info.run_id
+    (record,) = [json.loads(v) for k, v in champion.tags.items() if k.startswith("promotion.")]
+    assert words in record["evidence"], record["evidence"]

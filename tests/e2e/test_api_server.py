@@ -136,7 +136,8 @@ def test_models_lists_every_field_and_the_champion_on_its_version(server, api_st
         registered = client.get_model_version(name, str(latest["version"]))
         assert (latest["name"], latest["run_id"], latest["stage"]) == (name, registered.run_id, "None")
         assert latest["metrics"] == {k: v for k, v in client.get_run(registered.run_id).data.metrics.items()
-                                     if k.startswith("test_")}
+                                     if k.startswith(("test_", "backtest_", "overall_"))}
+        assert {"test_mape", "backtest_mape", "overall_mape"} <= set(latest["metrics"])
         assert model["aliases"] == {a: int(v) for a, v in client.get_registered_model(name).aliases.items()}
         assert latest["aliases"] == sorted(a for a, v in model["aliases"].items() if v == latest["version"])
 

@@ -11,6 +11,7 @@ import pytest
 from scipy.stats import wilcoxon
 
 from adapters.mlflow.runs import parse_store_errors
+from domain.training import MODEL_TYPES
 from tests.conftest import free_port, run_cli
 from tests.support import by_model
 
@@ -28,10 +29,12 @@ def benchmarked(walmart_store):
 
 def test_default_benchmark_prints_both_tables_and_writes_every_file(benchmarked):
     store, result, _ = benchmarked
-    assert re.search(
-        r"^model_name +dataset_name +mape +rmse +mae +training_time +runs +backtest_mape$", result.stdout, re.M
-    )
-    assert re.search(r"^rank +model_name +mape$", result.stdout, re.M)
+    header = (r"^model_name +dataset_name +mape +rmse +mae +training_time +runs +overall_mape"
+              r" +fold1 +fold2 +fold3 +fold4 +spread$")
+    assert re.search(header, result.stdout, re.M)
+    assert re.search(r"^rank +model_name +overall_mape$", result.stdout, re.M)
+    report = (store.folder / "results/benchmarks/mlflow_benchmark_report.txt").read_text()
+    assert "ranked by mape on all the evidence (the mean over the backtest folds and the test window)" in report
     for name in FILES:
         path = store.folder / "results/benchmarks" / name
         assert path.is_file() and path.stat().st_size > 0, name
@@ -44,14 +47,17 @@ def test_results_json_follows_the_schema_and_matches_mlflow(benchmarked):
     store, _, data = benchmarked
     assert (data["schema"], data["schema_version"]) == ("ml-portfolio/benchmark-results", 1)
     assert data["filters"] == {"experiments": [], "dataset": None, "models": [], "include_unfinished": False,
-                               "rank_by": "mape", "aggregate": "best"}
+                               "rank_by": "mape", "aggregate": "best", "rank_on": "overall"}
     assert [e["name"] for e in data["experiments"]] == ["walmart_sales_forecasting"]  # the empty Default is left out
     client = store.client()
     runs = by_model(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id]))
-    expected = sorted(runs, key=lambda m: runs[m].data.metrics["test_mape"])
+    expected = sorted(runs, key=lambda m: runs[m].data.metrics["overall_mape"])
     assert [r["model_name"] for r in data["rankings"]] == expected
-    assert [r["value"] for r in data["rankings"]] == [runs[m].data.metrics["test_mape"] for m in expected]
+    assert [r["value"] for r in data["rankings"]] == [runs[m].data.metrics["overall_mape"] for m in expected]
+    assert {r["split"] for r in data["rankings"]} == {"overall"}
     best = data["results"][0]
+    assert best["folds"] == [runs[expected[0]].data.metrics[f"fold{k}_mape"] for k in range(1, 5)]
+    assert best["score"] == runs[expected[0]].data.metrics["overall_mape"]
     assert best["run_id"] == runs[expected[0]].info.run_id and best["dataset_name"] == "walmart"
 
 
@@ -79,7 +85,7 @@ def test_csv_and_report(benchmarked):
     assert [r["model_name"] for r in rows] == [r["model_name"] for r in data["results"]]
     assert float(rows[0]["mape"]) == data["results"][0]["mape"]
     report = (store.folder / "results/benchmarks/mlflow_benchmark_report.txt").read_text()
-    assert "totals: 5 runs, 5 models, 1 datasets" in report
+    assert f"totals: {len(MODEL_TYPES)} runs, {len(MODEL_TYPES)} models, 1 datasets" in report
     best = data["results"][0]
     assert f"mape          {best['model_name']} on walmart" in report
 
@@ -87,7 +93,8 @@ def test_csv_and_report(benchmarked):
 def test_sync_then_duckdb_gives_the_same_ranking_and_keeps_history(benchmarked, tmp_path):
     store, _, data = benchmarked
     synced = run_cli(["--warehouse", str(tmp_path / "w.duckdb"), "sync"], store)
-    assert synced.returncode == 0 and "full sync" in synced.stdout and "5 run(s) fetched" in synced.stdout
+    assert synced.returncode == 0 and "full sync" in synced.stdout
+    assert f"{len(MODEL_TYPES)} run(s) fetched" in synced.stdout
     again = run_cli(["--warehouse", str(tmp_path / "w.duckdb"), "benchmark", "--source", "duckdb", "--format", "json",
                      "--output-dir", str(tmp_path / "out")], store)
     assert again.returncode == 0, again.stderr
@@ -123,7 +130,7 @@ def test_format_csv_prints_the_table(benchmarked, tmp_path):
             "no benchmark results at nothing.json",
         ),
         (["benchmark", "--experiment-name", "sales"], 1, "unknown experiment(s) sales; mlflow sqlite:"),
-        (["benchmark", "--models", "prophet"], 1, "--models prophet matched none of the 5 run(s)"),
+        (["benchmark", "--models", "prophet"], 1, f"--models prophet matched none of the {len(MODEL_TYPES)} run(s)"),
     ],
 )
 def test_bad_input(walmart_store, tmp_path, args, code, message):

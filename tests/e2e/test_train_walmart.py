@@ -1,7 +1,10 @@
 """`ml-portfolio train --models all` on the real Walmart table, checked in the MLflow store.
 
-These are the issue's acceptance numbers: the protocol reproduces seasonal-naive's known test
-MAPE, the boosted models beat it, the best interval covers about 90% of the test weeks.
+These are the issues' acceptance numbers: the protocol reproduces seasonal-naive's known test
+MAPE; the boosted models beat it in every window; the model ranked first on all the evidence
+(the one `ml-portfolio run` promotes) beats the established libraries' best on the test window
+(AutoGluon 3.27), the 2012-05-04 fold (statsforecast MSTL 3.53) and the holiday fold from
+2011-11-04 (MSTL 5.09), and its 90% interval covers 88-92% of the test weeks.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import textwrap
 import pandas as pd
 import pytest
 
+from domain.training import MODEL_TYPES
 from tests.support import by_model
 
 GBMS = ("lightgbm", "xgboost", "catboost")
-MODELS = GBMS + ("randomforest", "seasonal_naive")
+TREES = GBMS + ("randomforest",)
+MODELS = tuple(MODEL_TYPES)
+WINDOWS = ("fold1", "fold2", "fold3", "fold4", "test")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +54,11 @@ def test_every_model_has_one_finished_run(runs, walmart_csv):
         for fold in range(1, 5):
             assert f"fold{fold}_mape" in run.data.metrics
         wall = (run.info.end_time - run.info.start_time) / 1000
-        assert 0 < run.data.metrics["training_time"] < wall and 0 < run.data.metrics["predict_time"] < wall
+        if model == "ensemble":  # its members' fits count, though they ran before its run (in their own)
+            parts = run.data.params["components"].split(",")
+            assert run.data.metrics["training_time"] > sum(metric(runs, m, "training_time") for m in parts) * 0.99
+        else:
+            assert 0 < run.data.metrics["training_time"] < wall and 0 < run.data.metrics["predict_time"] < wall
         (dataset_input,) = run.inputs.dataset_inputs
         assert dataset_input.dataset.name == "walmart"
 
@@ -57,13 +67,32 @@ def test_seasonal_naive_reproduces_the_protocol(runs):
     assert metric(runs, "seasonal_naive", "test_mape") == pytest.approx(5.4578, abs=5e-4)  # deterministic
 
 
-def test_boosted_models_beat_the_baseline_and_the_best_is_under_4(runs):
+def test_boosted_models_beat_the_baseline_in_every_window(runs):
     for model in GBMS:
-        assert metric(runs, model, "test_mape") < metric(runs, "seasonal_naive", "test_mape")
+        for window in WINDOWS:
+            assert metric(runs, model, f"{window}_mape") < metric(runs, "seasonal_naive", f"{window}_mape"), (
+                model,
+                window,
+            )
         assert metric(runs, model, "test_mase") < metric(runs, "seasonal_naive", "test_mase")
-    best = min(MODELS, key=lambda m: metric(runs, m, "test_mape"))
-    assert metric(runs, best, "test_mape") <= 4.0
-    assert 0.85 <= metric(runs, best, "test_coverage") <= 0.95
+
+
+def test_the_best_on_all_the_evidence_beats_the_established_libraries_in_every_season(runs):
+    best = min(MODELS, key=lambda m: metric(runs, m, "overall_mape"))
+    assert metric(runs, best, "test_mape") < 3.27, best  # AutoGluon-TimeSeries 1.6, medium quality
+    assert metric(runs, best, "fold4_mape") < 3.53, best  # origin 2012-05-04: statsforecast MSTL
+    assert metric(runs, best, "fold2_mape") < 5.09, best  # origin 2011-11-04, the holidays: statsforecast MSTL
+    assert 0.88 <= metric(runs, best, "test_coverage") <= 0.92, best
+
+
+def test_each_window_is_first_class_in_the_run(runs):
+    for model, run in runs.items():
+        windows = dict(part.split("=") for part in run.data.tags["windows"].split(","))
+        assert windows == {"fold1": "2011-08-05", "fold2": "2011-11-04", "fold3": "2012-02-03",
+                           "fold4": "2012-05-04", "test": "2012-08-03"}, model
+        for fold in (2, 3, 4):  # calibrated on the folds before it; fold 1 has none
+            assert 0 < metric(runs, model, f"fold{fold}_coverage") <= 1, model
+        assert "fold1_coverage" not in run.data.metrics
 
 
 def test_artifacts(runs, walmart_store):
@@ -72,20 +101,20 @@ def test_artifacts(runs, walmart_store):
     for model, run in runs.items():
         names = {a.path for a in client.list_artifacts(run.info.run_id)}
         expected = {"forecast_vs_actual.png", "per_store_errors.csv"}
-        if model != "seasonal_naive":
+        if model in TREES:
             expected |= {"feature_importance.csv", "feature_importance.png"}
         assert expected <= names, (model, names)
     errors = pd.read_csv(client.download_artifacts(runs["lightgbm"].info.run_id, "per_store_errors.csv"))
-    windows = ("fold1", "fold2", "fold3", "fold4", "test")
-    assert errors.groupby("window").store_id.nunique().to_dict() == dict.fromkeys(windows, 45)
+    assert errors.groupby("window").store_id.nunique().to_dict() == dict.fromkeys(WINDOWS, 45)
     assert errors.loc[errors.window == "test", "mape"].mean() == pytest.approx(metric(runs, "lightgbm", "test_mape"))
 
 
 def test_leaderboard_printed_best_first(walmart_store, runs):
     _, result = walmart_store
     board = [line.split() for line in result.stdout.splitlines() if re.match(r"\s*\d+\s+\w", line)]
-    assert [row[1] for row in board] == sorted(MODELS, key=lambda m: metric(runs, m, "test_mape"))
-    assert "[5/5] seasonal_naive: done" in result.stderr
+    assert [row[1] for row in board] == sorted(MODELS, key=lambda m: metric(runs, m, "overall_mape"))
+    assert "ranked by overall_mape" in result.stdout
+    assert f"[{len(MODELS)}/{len(MODELS)}] ensemble: done" in result.stderr
 
 
 def test_registered_versions_load_without_this_project(walmart_store, runs):
@@ -128,6 +157,8 @@ def test_backtest_metrics_are_the_means_of_the_folds_and_test_metrics_of_the_sto
         for name in ("mape", "rmse", "mae", "smape", "mase", "wmape"):
             folds = [metrics[f"fold{k}_{name}"] for k in range(1, 5)]
             assert metrics[f"backtest_{name}"] == pytest.approx(sum(folds) / 4, rel=1e-12), (model, name)
+            every = [*folds, metrics[f"test_{name}"]]
+            assert metrics[f"overall_{name}"] == pytest.approx(sum(every) / 5, rel=1e-12), (model, name)
         errors = pd.read_csv(client.download_artifacts(run.info.run_id, "per_store_errors.csv"))
         test = errors[errors.window == "test"]
         # every store has 12 test weeks, so the pooled mean of these equals the mean of the store means

@@ -56,14 +56,14 @@ def test_training_again_adds_runs_and_versions(store, tmp_path):
 class BrokenAtPredict:
     """LightGBM whose predictions fail, as a library bug at predict time would."""
 
-    def __new__(cls):
+    def __new__(cls, threads: int):
         from adapters.forecasting.estimators import LightGbm
 
         class Broken(LightGbm):
             def predict(self, X):
                 raise RuntimeError("injected predict failure")
 
-        return Broken()
+        return Broken(threads)
 
 
 def _train_two(store, tmp_path):

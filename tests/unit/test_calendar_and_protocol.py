@@ -50,7 +50,8 @@ def test_protocol_bounds():
 
 
 def test_model_keys():
-    assert parse_model_keys("all") == ("lightgbm", "xgboost", "catboost", "randomforest", "seasonal_naive")
+    assert parse_model_keys("all") == ("lightgbm", "xgboost", "catboost", "randomforest", "aligned_naive", "mstl",
+                                       "autotheta", "seasonal_naive", "ensemble")
     assert parse_model_keys(" XGBoost, lightgbm,xgboost") == ("xgboost", "lightgbm")
     with pytest.raises(InvalidValueError, match="prophet"):
         parse_model_keys("lightgbm,prophet")

@@ -58,4 +58,4 @@ def test_the_mase_scale_is_the_in_sample_seasonal_naive_error_up_to_the_origin()
     season = 52
     weeks = np.arange(season + 3, dtype=float)
     sales = np.column_stack([100 + weeks, 50 + 2 * weeks])  # a year later: +52 and +104
-    np.testing.assert_allclose(seasonal_naive_scale(sales, origin=season + 1), [52.0, 104.0])
+    np.testing.assert_allclose(seasonal_naive_scale(sales, origin=season + 1, season=season), [52.0, 104.0])

@@ -1,0 +1,124 @@
+"""The portfolio's members and how each forecasts from an origin.
+
+Three kinds: design members fit a model on the feature rows whose
+targets lie up to the origin and predict the origin's rows (the machine-learning models and the
+aligned naive); series members forecast each series from its own history (seasonal naive and
+the statsforecast models); the ensemble combines the other members' forecasts. Every forecast
+is a steps x series grid.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adapters.forecasting.ensemble import combine, inverse_mape_weights
+from adapters.forecasting.estimators import ESTIMATORS, Estimator
+from adapters.forecasting.features import Design, Seasonality, YearAgo, origin_rows
+from adapters.forecasting.statistical import SeasonalNaive, StatsForecastMember, auto_theta, mstl
+
+
+@dataclass(frozen=True, slots=True)
+class PanelData:
+    """A table in the shapes the members need; shared by every member of one training call."""
+
+    sales: np.ndarray  # periods x series
+    seasonality: Seasonality
+    year_ago: YearAgo
+    design: Callable[[], tuple[Design, np.ndarray]]  # the training design and its targets, built once when needed
+
+
+@dataclass(slots=True)
+class Forecasts:
+    """A member's forecasts from each origin, the seconds each took, and the fitted models."""
+
+    grids: dict[int, np.ndarray] = field(default_factory=dict)  # origin -> steps x series
+    seconds: dict[int, float] = field(default_factory=dict)  # origin -> fit and predict time
+    predict_seconds: dict[int, float] = field(default_factory=dict)  # origin -> the prediction's share of it
+    fitted: dict[int, Any] = field(default_factory=dict)  # origin -> the fitted estimator, if any
+    weights: dict[int, dict[str, float]] = field(default_factory=dict)  # the ensemble's, per origin
+
+
+@dataclass(frozen=True)
+class DesignMember:
+    key: str  # its estimator in ESTIMATORS
+
+    def make(self, threads: int) -> Estimator:
+        return ESTIMATORS[self.key](threads)
+
+    def params(self) -> Mapping[str, Any]:
+        return self.make(1).params
+
+    def forecast(self, data: PanelData, origin: int, steps: int, validation: int, threads: int,
+                 found: Forecasts) -> None:
+        """Fit on targets up to `origin` (the last `validation` periods stop the boosting), predict from it."""
+        design, ratio = data.design()
+        train = design.target <= origin - validation
+        check = (design.target > origin - validation) & (design.target <= origin)
+        started = time.perf_counter()
+        estimator = self.make(threads)
+        estimator.fit(design.X[train], ratio[train], design.X[check], ratio[check])
+        predicting = time.perf_counter()
+        rows = origin_rows(data.sales, origin, steps, data.year_ago, data.seasonality)
+        found.grids[origin] = (estimator.predict(rows.X) * rows.base).reshape(steps, data.sales.shape[1])
+        found.predict_seconds[origin] = time.perf_counter() - predicting
+        found.seconds[origin], found.fitted[origin] = time.perf_counter() - started, estimator
+
+
+@dataclass(frozen=True)
+class SeriesMember:
+    key: str
+    make: Callable[[int], SeasonalNaive | StatsForecastMember]  # season -> the forecaster
+
+    def params(self) -> Mapping[str, Any]:
+        return {"season_length": "the season of the data"}
+
+    def forecast(self, data: PanelData, origin: int, steps: int, validation: int, threads: int,
+                 found: Forecasts) -> None:
+        started = time.perf_counter()
+        found.grids[origin] = self.make(data.seasonality.season).forecast(data.sales[: origin + 1], steps)
+        found.seconds[origin] = found.predict_seconds[origin] = time.perf_counter() - started  # one call does both
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """A weighted mean of members' forecasts, each weight 1 / the member's MAPE over the windows
+    that were fully observed at the origin: equal weights when there is none (the first fold),
+    the earlier folds for a fold, every fold for the test window, every window for the final
+    model. No weight ever sees the window it scores."""
+
+    key: str
+    components: tuple[str, ...]
+
+    def params(self) -> Mapping[str, Any]:
+        return {"components": ",".join(self.components), "weights": "1 / MAPE over the windows observed at the origin"}
+
+    def combine(self, sales: np.ndarray, parts: Mapping[str, Forecasts], scored: Sequence[int], horizon: int,
+                origin: int, found: Forecasts) -> None:
+        started = time.perf_counter()
+        observed = [o for o in scored if o + horizon <= origin]
+        weights = inverse_mape_weights(sales, {m: parts[m].grids for m in self.components}, self.components,
+                                       observed, horizon)
+        found.grids[origin] = combine([parts[m].grids[origin] for m in self.components], weights)
+        found.weights[origin] = dict(zip(self.components, map(float, weights), strict=True))
+        combining = time.perf_counter() - started
+        found.seconds[origin] = combining + sum(parts[m].seconds[origin] for m in self.components)
+        found.predict_seconds[origin] = combining + sum(parts[m].predict_seconds[origin] for m in self.components)
+
+
+MEMBERS: dict[str, DesignMember | SeriesMember | Ensemble] = {
+    "lightgbm": DesignMember("lightgbm"),
+    "xgboost": DesignMember("xgboost"),
+    "catboost": DesignMember("catboost"),
+    "randomforest": DesignMember("randomforest"),
+    "aligned_naive": DesignMember("aligned_naive"),
+    "seasonal_naive": SeriesMember("seasonal_naive", SeasonalNaive),
+    "mstl": SeriesMember("mstl", lambda season: StatsForecastMember(mstl, season)),
+    "autotheta": SeriesMember("autotheta", lambda season: StatsForecastMember(auto_theta, season)),
+    "ensemble": Ensemble("ensemble", ("lightgbm", "xgboost", "catboost", "randomforest", "mstl", "autotheta",
+                                      "aligned_naive")),
+}
