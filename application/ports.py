@@ -150,6 +150,11 @@ class ModelLoader(Protocol):
         """Load one registered version; UnknownModelError, TrackingUnavailableError."""
 
 
+class Locks(Protocol):
+    def hold(self, key: str) -> AbstractContextManager[None]:
+        """Wait until no other holder (any process using the same locks) has `key`, then hold it."""
+
+
 class ModelRegistry(Protocol):
     def models(self) -> list[RegisteredModel]:
         """Every registered model with its newest version and that version's test metrics."""

@@ -10,18 +10,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from application.ports import ForecastModel, ModelLoader, ModelRegistry
+from application.ports import ForecastModel, Locks, ModelLoader, ModelRegistry
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon
 from domain.leaderboard import evidence_split
 from domain.models import (
     CHAMPION,
+    MAX_VERSION,
     ModelVersion,
     Promotion,
     RegisteredModel,
+    check_alias,
     check_model_name,
     parse_version_ref,
     stage_alias,
+    version_number,
 )
 
 T = TypeVar("T")
@@ -51,9 +54,20 @@ class ServedModels:
         self._metrics: dict[tuple[str, int], dict[str, float]] = {}
         self._resolved: dict[tuple[str, str], tuple[Any, float]] = {}
         self._loading: dict[tuple[str, int], threading.Lock] = {}
+        self._versions: dict[tuple[str, int], ModelVersion] = {}  # every version resolved, by number
 
     def resolve(self, name: str, ref: str) -> ModelVersion:
-        return self.remembered((name, ref), lambda: self._registry.resolve(name, ref))
+        """What `ref` points at. A version asked for by number that this process has already seen
+        (through any alias) needs no registry: a registered version never changes."""
+        number = version_number(ref)
+        with self._lock:
+            seen = self._versions.get((name, number)) if number is not None else None
+        if seen is not None:
+            return seen
+        found: ModelVersion = self.remembered((name, ref), lambda: self._registry.resolve(name, ref))
+        with self._lock:
+            self._versions[(found.name, found.version)] = found
+        return found
 
     def remembered(self, key: tuple[str, str], look_up: Callable[[], T]) -> T:
         """`look_up()`, kept for the TTL, and the last answer while the registry is unreachable."""
@@ -221,12 +235,11 @@ class PromoteRequest:
         check_model_name(self.name)
         if (self.alias is None) == (self.stage is None):
             raise InvalidValueError("give exactly one of alias or stage")
-        if not str(self.version).strip().isdigit():
-            raise InvalidValueError(f"version must be a version number, not {self.version!r}")
-        if self.alias is not None and (
-            not self.alias.strip() or self.alias.strip().isdigit() or self.alias.lower() == "latest"
-        ):
-            raise InvalidValueError(f"{self.alias!r} cannot be an alias: it would read as a version")
+        number = version_number(str(self.version))
+        if number is None or not 1 <= number <= MAX_VERSION:
+            raise InvalidValueError(f"version must be a version number in 1..{MAX_VERSION}, not {self.version!r}")
+        if self.alias is not None:
+            check_alias(self.alias.strip())
 
     @property
     def target_alias(self) -> str:
@@ -240,13 +253,18 @@ class PromoteModel:
     promotion is recorded with who, when, from which version, and both versions' metrics;
     this process serves the new version from the next request on."""
 
-    def __init__(self, registry: ModelRegistry, models: ServedModels,
+    def __init__(self, registry: ModelRegistry, models: ServedModels, locks: Locks,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._registry, self._models, self._clock = registry, models, clock
+        self._registry, self._models, self._locks, self._clock = registry, models, locks, clock
 
     def __call__(self, request: PromoteRequest) -> Promotion:
+        # One promotion of a model at a time, so `from_version` is the version the alias really left.
+        with self._locks.hold(f"promote {request.name}"):
+            return self._promote(request)
+
+    def _promote(self, request: PromoteRequest) -> Promotion:
         alias = request.target_alias
-        target = self._registry.resolve(request.name, str(int(request.version)))
+        target = self._registry.resolve(request.name, str(version_number(str(request.version))))
         try:
             previous = self._registry.resolve(request.name, alias)
         except UnknownModelError:

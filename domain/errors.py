@@ -1,5 +1,15 @@
 """One error hierarchy: every failure the application reports is a DomainError."""
 
+import re
+
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def masked(text: str) -> str:
+    """The text with the user:password@ of every URL in it replaced by ***@: no message, log line
+    or printout carries credentials."""
+    return _CREDENTIALS.sub("***@", text)
+
 
 class DomainError(Exception):
     """Base of every error the application raises on purpose."""
@@ -30,11 +40,22 @@ class UnknownExperimentError(NotFoundError):
 
 
 class SourceUnavailableError(DomainError):
-    """A run source (tracking store, warehouse file, results file) cannot be read or written."""
+    """A run source (tracking store, warehouse file, results file) cannot be read or written.
+
+    The message is for the operator (it may name an address or a path); `public` is what a
+    client of a server is told: the problem, without addresses, paths or driver messages."""
+
+    PUBLIC = "a run source is unavailable"
+
+    def __init__(self, message: str, public: str | None = None) -> None:
+        super().__init__(message)
+        self.public = public or self.PUBLIC
 
 
 class TrackingUnavailableError(SourceUnavailableError):
     """The tracking store (MLflow) cannot be reached or refused the request."""
+
+    PUBLIC = "the tracking store is unavailable"
 
 
 class NotAuthenticatedError(DomainError):

@@ -10,6 +10,7 @@ from domain.errors import InvalidValueError
 MAX_HORIZON = 52
 DEFAULT_HORIZON = 12
 DEFAULT_CONFIDENCE = 0.9
+MAX_STORE_ID = 1_000_000  # store ids are 1..this: a table with others is refused at training, not at serving
 
 
 def check_horizon(horizon: int) -> int:

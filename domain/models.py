@@ -18,6 +18,26 @@ _NAME = re.compile(MODEL_NAME_PATTERN)
 LEGACY_STAGES = ("None", "Staging", "Production", "Archived")
 # Registry stages are deprecated in MLflow; a stage request is honoured through this alias.
 STAGE_ALIASES = {"production": CHAMPION, "staging": CHALLENGER}
+MAX_VERSION = 2**31 - 1  # version numbers are 32-bit integers in the registry's store
+# Aliases: letters, digits, `_` and `-`, up to 255; `latest` and `v<number>` are reserved (they
+# read as versions).
+_ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_RESERVED_ALIAS = re.compile(r"^(latest|[vV][0-9]+|[0-9]+)$", re.IGNORECASE)
+
+
+def version_number(text: str) -> int | None:
+    """The version number `text` spells in ASCII digits (`²` is no number); None if it spells none."""
+    stripped = text.strip()
+    return int(stripped) if stripped.isascii() and stripped.isdigit() else None
+
+
+def check_alias(alias: str) -> str:
+    """An alias a version can be given; InvalidValueError naming the rule otherwise."""
+    if not _ALIAS.match(alias):
+        raise InvalidValueError(f"invalid alias {alias!r}: use 1..255 letters, digits, '_' or '-'")
+    if _RESERVED_ALIAS.match(alias):
+        raise InvalidValueError(f"{alias!r} cannot be an alias: it would read as a version")
+    return alias
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,9 +54,10 @@ class ModelVersion:
         if not self.name:
             raise InvalidValueError("a model version needs a model name")
         if isinstance(self.version, str):
-            if not self.version.isdigit():
+            number = version_number(self.version)
+            if number is None:
                 raise InvalidValueError(f"model version must be a positive integer, not {self.version!r}")
-            object.__setattr__(self, "version", int(self.version))
+            object.__setattr__(self, "version", number)
         if self.version < 1:
             raise InvalidValueError(f"model version must be >= 1, not {self.version}")
         if self.stage not in LEGACY_STAGES:
@@ -61,10 +82,11 @@ def parse_version_ref(ref: str | int | None) -> str:
     if ref is None or (isinstance(ref, str) and not ref.strip()):
         return "latest"
     text = str(ref).strip()
-    if text.isdigit():
-        if int(text) < 1:
-            raise InvalidValueError(f"model version must be >= 1, not {text}")
-        return str(int(text))
+    number = version_number(text)
+    if number is not None:
+        if not 1 <= number <= MAX_VERSION:
+            raise InvalidValueError(f"model version must be in 1..{MAX_VERSION}, not {text}")
+        return str(number)
     return text.lower() if text.lower() == "latest" else text
 
 

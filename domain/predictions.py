@@ -126,6 +126,11 @@ def score(table: PredictionTable, actual: str, predicted: str) -> PredictionScor
             f"no prediction in row(s) {_rows(only_a)}" if only_a else "",
             f"no actual in row(s) {_rows(only_p)}" if only_p else "") if part)
         raise DataError(f"mismatched lengths: {counts} ({where})")
+    for role, column, values in (("actual", actual, a), ("predicted", predicted, p)):
+        infinite = [i for i, x in enumerate(values) if x is not None and math.isinf(x)]
+        if infinite:
+            raise DataError(f"the {role} column {column!r} is infinite in row(s) {_rows(infinite)}: "
+                            "no error can be computed; fix or remove those rows")
     pairs = [(x, y) for x, y in zip(a, p) if x is not None and y is not None]
     if not pairs:
         raise DataError(f"columns {actual!r} and {predicted!r} hold no values")

@@ -21,17 +21,26 @@ class Settings:
     source: str = "mlflow"
     results_json: str = str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json")
     api_token: str | None = None  # promotion over HTTP is refused unless this is set
+    threads: int | None = None  # threads a model fit may use; None: the CPUs this process may run on
 
     @classmethod
     def from_env(cls, tracking_uri: str | None = None, warehouse: str | None = None, source: str | None = None,
-                 results_json: str | None = None) -> Settings:
+                 results_json: str | None = None, threads: int | None = None) -> Settings:
         return cls(
+            threads=threads,
             tracking_uri=tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
             warehouse=warehouse or os.environ.get("ML_PORTFOLIO_WAREHOUSE") or DEFAULT_WAREHOUSE,
             source=source or os.environ.get("ML_PORTFOLIO_SOURCE") or "mlflow",
             results_json=results_json or str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json"),
             api_token=os.environ.get("ML_PORTFOLIO_API_TOKEN") or None,
         )
+
+
+def calm_threads() -> None:
+    """OpenMP threads (LightGBM, XGBoost, CatBoost) sleep while they wait instead of spinning, so a
+    fit on a machine where other work holds a core slows by that core, not by a lost time slice
+    per spin. Read when the OpenMP runtime starts, so before any model library is imported."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def quiet_libraries() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from application.benchmark import BenchmarkRuns, RankRuns
+from application.breaker import BreakerRegistry
 from application.dashboard import DescribeRegistry, ForecastStore, ReadPredictions
 from application.portfolio import RunPortfolio
 from application.serving import (
@@ -45,7 +46,8 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     sales_source = providers.Singleton(adapter("adapters.filesystem.sales_csv.CsvSalesSource"))
-    trainer = providers.Singleton(adapter("adapters.forecasting.trainer.ForecastingModelTrainer"))
+    trainer = providers.Singleton(adapter("adapters.forecasting.trainer.ForecastingModelTrainer"),
+                                  threads=config.threads)
     tracker = providers.Singleton(
         adapter("adapters.mlflow.tracker.MlflowExperimentTracker"), tracking_uri=config.tracking_uri
     )
@@ -65,9 +67,10 @@ class Container(containers.DeclarativeContainer):
     benchmark_runs = providers.Factory(BenchmarkRuns, rank=rank_runs, writer=results_writer, history=warehouse)
     sync_warehouse = providers.Factory(SyncWarehouse, feed=mlflow_runs, warehouse=warehouse)
 
-    model_registry = providers.Singleton(
+    mlflow_registry = providers.Singleton(
         adapter("adapters.mlflow.registry.MlflowModelRegistry"), tracking_uri=config.tracking_uri
     )
+    model_registry = providers.Singleton(BreakerRegistry, registry=mlflow_registry)  # answers in bounded time
     model_loader = providers.Singleton(
         adapter("adapters.mlflow.loader.MlflowModelLoader"), tracking_uri=config.tracking_uri
     )
@@ -75,7 +78,8 @@ class Container(containers.DeclarativeContainer):
     forecast_sales = providers.Factory(ForecastSales, registry=model_registry, models=served_models)
     list_models = providers.Factory(ListModels, registry=model_registry)
     describe_model = providers.Factory(DescribeModel, registry=model_registry, models=served_models)
-    promote_model = providers.Factory(PromoteModel, registry=model_registry, models=served_models)
+    locks = providers.Singleton(adapter("adapters.filesystem.locks.FileLocks"), scope=config.tracking_uri)
+    promote_model = providers.Factory(PromoteModel, registry=model_registry, models=served_models, locks=locks)
     list_promotions = providers.Factory(ListPromotions, registry=model_registry)
     check_health = providers.Factory(CheckHealth, registry=model_registry, models=served_models)
     run_portfolio = providers.Factory(
@@ -94,6 +98,6 @@ def create_container(settings: Settings) -> Container:
     container = Container(settings=providers.Object(settings))
     container.config.from_dict(
         {"tracking_uri": settings.tracking_uri, "warehouse": settings.warehouse, "source": settings.source,
-         "results_json": settings.results_json}
+         "results_json": settings.results_json, "threads": settings.threads}
     )
     return container

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from domain.errors import DataError
+from domain.forecasts import MAX_STORE_ID
 from domain.training import DatasetInfo
 
 REQUIRED_COLUMNS = ("Store", "Date", "Weekly_Sales")
@@ -74,13 +75,16 @@ def validate(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
     frame = raw.copy()
     store = pd.to_numeric(raw["Store"], errors="coerce")
     _first_bad(raw["Store"], store.where(store == store.round()), "Store", "a whole number")
+    _first_bad(raw["Store"], store.where(store.between(1, MAX_STORE_ID)), "Store",
+               f"in 1..{MAX_STORE_ID:,} (the ids the API serves)")
     frame["Store"] = store.astype(np.int64)
     dates = pd.to_datetime(raw["Date"].astype("string").str.strip(), format=DATE_FORMAT, errors="coerce")
     _first_bad(raw["Date"], dates, "Date", "a dd-mm-yyyy date")
     frame["Date"] = dates
     sales = pd.to_numeric(raw["Weekly_Sales"], errors="coerce")
     _first_bad(raw["Weekly_Sales"], sales, "Weekly_Sales", "a number")
-    _first_bad(raw["Weekly_Sales"], sales.where(sales > 0), "Weekly_Sales", "a positive number")
+    _first_bad(raw["Weekly_Sales"], sales.where((sales > 0) & np.isfinite(sales)), "Weekly_Sales",
+               "a positive finite number")
     frame["Weekly_Sales"] = sales.astype(np.float64)
     if "Holiday_Flag" in raw.columns:
         flag = pd.to_numeric(raw["Holiday_Flag"], errors="coerce")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from domain.errors import TrackingUnavailableError, UnknownModelError, UnknownStoreError
 from domain.forecasts import ForecastPoint
 from domain.metrics import SUMMARY_PREFIXES
-from domain.models import STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel
+from domain.models import STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel, version_number
 
 
 class InMemoryModelRegistry:
@@ -51,7 +51,7 @@ class InMemoryModelRegistry:
         versions = self._versions.get(name)
         if not versions:
             raise UnknownModelError(f"no registered model {name!r}")
-        if ref.isdigit():
+        if version_number(ref) is not None:
             if not 1 <= int(ref) <= len(versions):
                 raise UnknownModelError(f"model {name!r} has no version {ref}")
             return self._with_aliases(versions[int(ref) - 1])

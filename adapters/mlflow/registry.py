@@ -19,7 +19,7 @@ from mlflow.exceptions import MlflowException
 from adapters.mlflow.errors import tracking_errors
 from domain.errors import TrackingUnavailableError, UnknownModelError
 from domain.metrics import SUMMARY_PREFIXES
-from domain.models import LEGACY_STAGES, STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel
+from domain.models import LEGACY_STAGES, STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel, version_number
 from domain.runs import from_epoch_ms
 
 PROMOTION_TAG = "promotion."
@@ -75,7 +75,7 @@ class MlflowModelRegistry:
     def resolve(self, name: str, ref: str) -> ModelVersion:
         if ref == "latest":
             return _version(self._latest(name))
-        if ref.isdigit():
+        if version_number(ref) is not None:
             missing = f"model {name!r} has no version {ref}"
             found = self._found(f"reading {name} version {ref}", lambda: self._client.get_model_version(name, ref))
         else:

@@ -18,6 +18,7 @@ from mlflow.entities import ViewType
 
 from adapters.mlflow.errors import tracking_errors
 from application.ports import StoreErrors
+from domain.errors import masked
 from domain.runs import STORE_ERRORS_TAG, Experiment, Run, from_epoch_ms
 
 PAGE = 50_000  # the largest page MLflow stores accept
@@ -42,7 +43,7 @@ class MlflowRunRepository:
         self._client = MlflowClient(tracking_uri, tracking_uri)
 
     def describe(self) -> str:
-        return f"mlflow {self._uri}"
+        return f"mlflow {masked(self._uri)}"
 
     def experiments(self) -> list[Experiment]:
         with tracking_errors(self._uri, "listing experiments"):

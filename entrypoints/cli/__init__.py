@@ -14,7 +14,7 @@ from domain.leaderboard import EmptySelection
 from entrypoints.cli.benchmarking import add_benchmark, add_sync
 from entrypoints.cli.serving import add_dashboard, add_promote, add_serve
 from entrypoints.cli.training import add_run, add_train
-from entrypoints.config import DEFAULT_TRACKING_URI, DEFAULT_WAREHOUSE, Settings, quiet_libraries
+from entrypoints.config import DEFAULT_TRACKING_URI, DEFAULT_WAREHOUSE, Settings, calm_threads, quiet_libraries
 
 # Exit codes: 0 done; 1 the work ran but found nothing or part of it failed; 2 bad input, or a
 # source (tracking store, warehouse, results file) that cannot be read; 128 + N stopped by signal N.
@@ -53,11 +53,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
     output_dir = getattr(args, "output_dir", None)
     results_json = getattr(args, "results_json", None) or (f"{output_dir}/{RESULTS_JSON}" if output_dir else None)
-    return Settings.from_env(args.tracking_uri, args.warehouse, getattr(args, "source", None), results_json)
+    return Settings.from_env(args.tracking_uri, args.warehouse, getattr(args, "source", None), results_json,
+                             getattr(args, "threads", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    calm_threads()
     quiet_libraries()
     from entrypoints.container import create_container  # heavy imports only once the flags are valid
 

@@ -77,6 +77,9 @@ def training_flags(command: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"rolling-origin backtest folds before the test window (default: {EvaluationProtocol().folds})",
     )
+    command.add_argument("--threads", type=positive, metavar="N",
+                         help="threads a model fit may use (default: 1 for a table of under 1,000,000 design "
+                              "rows, else the CPUs this process may run on, os.sched_getaffinity)")
 
 
 def output_dir_flag(command: argparse.ArgumentParser, what: str) -> None:

@@ -15,7 +15,10 @@ from collections.abc import Callable
 
 import panel as pn
 
+from domain.errors import masked
 from entrypoints.container import Container
+
+UPLOAD_BYTES = 256 * 1024 * 1024
 
 
 def create_dashboard(container: Container) -> Callable[[], pn.template.BaseTemplate]:
@@ -32,7 +35,12 @@ def serve(container: Container, host: str, port: int) -> None:
     settings = container.settings()
     pn.extension("tabulator", notifications=False)
     origins = ["*"] if host in ("0.0.0.0", "::") else [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
-    print(f"dashboard on http://{host}:{port} reading {settings.source} (tracking store {settings.tracking_uri})",
-          file=sys.stderr, flush=True)
+    print(
+        f"dashboard on http://{host}:{port} reading {settings.source} (tracking store {masked(settings.tracking_uri)})",
+        file=sys.stderr,
+        flush=True,
+    )
+    # An upload travels over the session's websocket: room for the largest CSV the explorer takes
+    # (1,000,000 rows is about 31 MB), where Bokeh's 20 MB default closed the session.
     pn.serve(create_dashboard(container), address=host, port=port, websocket_origin=origins, show=False,
-             title="ml-portfolio", verbose=False)
+             title="ml-portfolio", verbose=False, websocket_max_message_size=UPLOAD_BYTES)

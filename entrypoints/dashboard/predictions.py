@@ -18,6 +18,9 @@ from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown
 ROW_NUMBER = "(row number)"
 
 
+DRAWN_POINTS = 5_000
+
+
 def _dates(values: tuple[Any, ...]) -> pd.Series | None:
     """The column as dates if every non-empty value reads as one (ISO first, then day-first)."""
     raw = pd.Series(values, dtype=object)
@@ -80,8 +83,12 @@ class PredictionsPage(Page):
         mape = "undefined" if result.mape is None else f"{result.mape:.4g} %"
         metrics = pn.pane.Markdown(f"**MAPE** {mape} · **RMSE** {fmt(result.rmse)} · **MAE** {fmt(result.mae)} "
                                    f"· {result.count:,} rows of {table.name}", css_classes=["prediction-metrics"])
-        return [metrics, *(alert(note, "warning") for note in result.notes),
-                frame.hvplot.line(x=x, y=["actual", "predicted"], title="actual vs predicted", **PLOT),
-                pn.Row(frame.hvplot.scatter(x=x, y="residual", title="residual (actual - predicted) over time", **PLOT),
+        every = max(1, -(-len(frame) // DRAWN_POINTS))  # a browser draws a few thousand points, not a million
+        drawn = frame.iloc[::every]
+        notes = [*result.notes] + ([f"over time: every {every}th row drawn ({len(drawn):,} of {len(frame):,}); "
+                                    "the scores and the histogram use every row"] if every > 1 else [])
+        return [metrics, *(alert(note, "warning") for note in notes),
+                drawn.hvplot.line(x=x, y=["actual", "predicted"], title="actual vs predicted", **PLOT),
+                pn.Row(drawn.hvplot.scatter(x=x, y="residual", title="residual (actual - predicted) over time", **PLOT),
                        frame.hvplot.hist(y="residual", bins=30, title="residual histogram", **PLOT),
                        sizing_mode="stretch_width")]

@@ -43,9 +43,14 @@ STATUS = [
 
 
 def domain_error(request: Request, exc: DomainError) -> Response[ErrorBody]:
+    """The client is told the problem; where it happened (addresses, paths, drivers) goes to the log."""
     status = next((code for kind, code in STATUS if isinstance(exc, kind)), 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    detail = str(exc) if status != 500 else "internal error"
+    if isinstance(exc, SourceUnavailableError):
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        detail = exc.public
+    else:
+        detail = str(exc) if status != 500 else "internal error"
     return Response(ErrorBody(status_code=status, detail=detail), status_code=status, headers=headers)
 
 

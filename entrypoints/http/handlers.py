@@ -23,6 +23,7 @@ from application.serving import (
     PromoteRequest,
 )
 from domain.models import MODEL_NAME_PATTERN
+from entrypoints.http.bodies import strict_body
 from entrypoints.http.guards import requires_token
 from entrypoints.http.schemas import (
     ErrorBody,
@@ -75,7 +76,7 @@ def health(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
 
 
 @post("/predict", summary="Forecast one store or a batch, with prediction intervals", status_code=200,
-      responses=ERRORS, sync_to_thread=True)
+      responses=ERRORS, sync_to_thread=True, before_request=strict_body, opt={"body": PredictBody})
 def predict(data: JSONBody[PredictBody], forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
     _exactly_one(data.store_id, data.store_ids, ("store_id", "store_ids"))
     result = forecast_sales(ForecastRequest(
@@ -129,7 +130,8 @@ def model(
 
 
 @post("/models/{name:str}/promote", summary="Point an alias (or legacy stage) at a version; needs the bearer token",
-      status_code=200, responses=WRITE_ERRORS, guards=[requires_token], sync_to_thread=True)
+      status_code=200, responses=WRITE_ERRORS, guards=[requires_token], sync_to_thread=True,
+      before_request=strict_body, opt={"body": PromoteBody})
 def promote(name: NAME, data: JSONBody[PromoteBody], request: Request,
             promote_model: NamedDependency[PromoteModel]) -> PromotionBody:
     _exactly_one(data.alias, data.stage, ("alias", "stage"))

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_HORIZON
+from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_HORIZON, MAX_STORE_ID
 from domain.models import MODEL_NAME_PATTERN, ModelVersion, Promotion
 
 VERSION_REF = Annotated[
@@ -18,7 +18,7 @@ VERSION_REF = Annotated[
         description="a version number, `latest`, an alias such as `champion`, or a legacy stage name",
     ),
 ]
-STORE = Annotated[int, msgspec.Meta(ge=1, le=1_000_000, description="store id, as in the training table")]
+STORE = Annotated[int, msgspec.Meta(ge=1, le=MAX_STORE_ID, description="store id, as in the training table")]
 MODEL_NAME = Annotated[str, msgspec.Meta(pattern=MODEL_NAME_PATTERN)]
 
 

@@ -177,3 +177,34 @@ def test_promote_from_the_cli_with_a_legacy_stage_and_who(api_store, tmp_path):
     (record,) = [r for r in records if r["alias"] == "challenger"]
     assert (record["who"], record["stage"], record["alias"]) == ("ana", "Staging", "challenger")
     assert record["from_version"] is None
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize("body, status, says", [
+    (b'{"store_ids": ' + DEEP + b"}", 400, "Validation failed"),  # was a 500 (RecursionError)
+    (b'{"store_id": 1, "model_name": "\xff\xfe"}', 400, "not valid JSON"),  # invalid UTF-8: was a 500
+    (b'{"store_id": "1", "horizon": "12"}', 400, "Expected `int | null`, got `str`"),  # was coerced to 200
+    (b'{"store_id": 1, "model_name": "lightgbm", "model_version": "\xc2\xb2"}', 404, "no alias"),  # "²": was a 500
+    (b'{"store_id": 1, "model_name": "lightgbm", "model_version": "99999999999999999999"}', 400,
+     "model version must be in 1..2147483647"),  # was a 503 (SQLite integer overflow)
+])
+def test_hostile_predict_bodies_are_client_errors(server, body, status, says):
+    answer = httpx.post(f"{server}/predict", content=body, headers={"content-type": "application/json"}, timeout=60)
+    assert answer.status_code == status, answer.text
+    assert set(answer.json()) <= {"status_code", "detail", "extra"} and says in answer.text
+
+
+@pytest.mark.parametrize("ref, status", [("%C2%B2", 404), ("99999999999999999999", 400)])
+def test_hostile_version_references_are_client_errors(server, ref, status):
+    assert httpx.get(f"{server}/models/lightgbm?version={ref}", timeout=60).status_code == status
+
+
+@pytest.mark.parametrize("alias", ["v1", "V7", "latest", "a b"])
+def test_a_reserved_or_malformed_alias_is_refused_and_nothing_moves(server, alias):
+    before = httpx.get(f"{server}/models/seasonal_naive", timeout=60).json()
+    answer = httpx.post(f"{server}/models/seasonal_naive/promote", json={"version": "1", "alias": alias},
+                        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert answer.status_code == 400, answer.text  # "v1" was a 503 from MLflow's reserved-alias check
+    assert httpx.get(f"{server}/models/seasonal_naive", timeout=60).json() == before

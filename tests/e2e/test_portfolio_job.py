@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import socket
 import subprocess
 import threading
+import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -108,13 +111,43 @@ def test_the_api_keeps_serving_cached_models_while_the_tracking_server_is_down(t
             f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"}, timeout=60
         )
         assert uncached.status_code == 503, uncached.text
+        assert uncached.json()["detail"].startswith(
+            ("the tracking store is unavailable", "the tracking store is not answering")
+        )
+        assert f"127.0.0.1:{port}" not in uncached.text and "Error" not in uncached.text  # no address, no driver
 
-        with _server(folder, port):  # back, on the same port and store; the API is not restarted
+        with _server(folder, port) as back:  # back, on the same port and store; the API is not restarted
             assert httpx.get(f"{url}/health", timeout=60).json()["status"] == "ok"
             again = httpx.post(
                 f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"}, timeout=60
             )
             assert again.status_code == 200 and again.json()["model_version"] == 2, again.text
+            _frozen(back, url)
+
+
+def _frozen(server: subprocess.Popen, url: str) -> None:
+    """A stopped server holds connections open instead of refusing them: the API must not wait on it.
+    The client timeouts here are deadlines for a hang, far above what the API needs."""
+    time.sleep(6)  # let the API's cached references age past their 5 s
+    tree = _tree(server.pid)  # mlflow server answers from its uvicorn children
+    for pid in tree:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        health = httpx.get(f"{url}/health", timeout=15).json()
+        assert (health["status"], health["tracking_reachable"]) == ("degraded", False)
+        for version in ("1", "2", "champion"):  # loaded by alias and by number: answered from the cache
+            body = {"store_id": 1, "model_name": "seasonal_naive", "model_version": version}
+            answer = httpx.post(f"{url}/predict", json=body, timeout=15)
+            assert answer.status_code == 200, (version, answer.text)
+    finally:
+        for pid in tree:
+            os.kill(pid, signal.SIGCONT)
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    children = (Path("/proc") / str(pid) / "task" / str(pid) / "children").read_text().split()
+    return [pid, *(found for child in children for found in _tree(int(child)))]
 
 
 class CutOff:

@@ -70,6 +70,23 @@ def test_non_numeric_and_empty_sales(tmp_path, small):
         SOURCE.load(write(tmp_path, small))
 
 
+@pytest.mark.parametrize("value", ["inf", "-inf"])
+def test_infinite_sales_are_refused(tmp_path, small, value):
+    """An inf used to train and register a version (exit 0, a RuntimeWarning)."""
+    small["Weekly_Sales"] = small["Weekly_Sales"].astype(object)
+    small.loc[2, "Weekly_Sales"] = value
+    with pytest.raises(DataError, match=f"line 4: Weekly_Sales '{value}' is not a positive finite number"):
+        SOURCE.load(write(tmp_path, small))
+
+
+@pytest.mark.parametrize("store", [0, -3, 10**15])
+def test_store_ids_the_api_cannot_serve_are_refused(tmp_path, small, store):
+    """Negative ids and 10^15 used to train versions that could never be served."""
+    small.loc[small["Store"] == 1, "Store"] = store
+    with pytest.raises(DataError, match=f"Store '{store}' is not in 1..1,000,000 \\(the ids the API serves\\)"):
+        SOURCE.load(write(tmp_path, small))
+
+
 def test_duplicate_store_week(tmp_path, small):
     frame = pd.concat([small, small.iloc[[3]]], ignore_index=True)
     with pytest.raises(DataError, match="store 1 has more than one row for week 26-02-2010 \\(lines 5, 32\\)"):

@@ -66,3 +66,11 @@ def test_missing_values_on_one_side_are_mismatched_lengths():
 def test_columns_that_cannot_be_compared(actual, predicted, message):
     with pytest.raises(DataError, match=message):
         score(table(actual=[1.0], predicted=[1.0], label=["x"]), actual, predicted)
+
+
+def test_infinite_values_are_named_not_scored():
+    """An inf actual used to show "MAPE nan %, RMSE inf" with no warning."""
+    with pytest.raises(DataError, match=r"the actual column 'actual' is infinite in row\(s\) 3: no error can be"):
+        score(table(actual=[1.0, math.inf, 3.0], predicted=[1.0, 2.0, 3.0]), "actual", "predicted")
+    with pytest.raises(DataError, match=r"the predicted column 'p' is infinite in row\(s\) 2, 4"):
+        score(table(actual=[1.0, 2.0, 3.0], p=[-math.inf, 2.0, math.inf]), "actual", "p")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 
+from adapters.memory.locks import ThreadLocks
 from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
 from application.serving import (
     CheckHealth,
@@ -60,7 +63,9 @@ def test_references_are_looked_up_again_after_the_ttl_and_at_once_after_a_promot
     assert forecast(served, registry, model_name="lightgbm", model_version="champion").forecast.model_version == 1
     clock.now = 6.0
     assert forecast(served, registry, model_name="lightgbm", model_version="champion").forecast.model_version == 2
-    PromoteModel(registry, served)(PromoteRequest(name="lightgbm", version="1", alias="champion", who="me"))
+    PromoteModel(registry, served, ThreadLocks())(
+        PromoteRequest(name="lightgbm", version="1", alias="champion", who="me")
+    )
     assert forecast(served, registry, model_name="lightgbm", model_version="champion").forecast.model_version == 1
 
 
@@ -90,7 +95,9 @@ def test_default_model_is_the_best_champion_else_lightgbm_and_is_remembered_like
     clock.now = 60.0
     assert forecast(served, registry).forecast.model_name == "xgboost"  # the last answer while the registry is down
     registry.up = True
-    PromoteModel(registry, served)(PromoteRequest(name="lightgbm", version="2", alias="champion", who="me"))
+    PromoteModel(registry, served, ThreadLocks())(
+        PromoteRequest(name="lightgbm", version="2", alias="champion", who="me")
+    )
     assert forecast(served, registry).forecast.model_name == "lightgbm"  # a promotion here counts at once
 
 
@@ -116,7 +123,7 @@ def test_intervals_and_errors(world):
 def test_promotion_records_evidence_and_maps_stages(world):
     registry, _, _, served = world
     when = datetime(2026, 11, 26, tzinfo=UTC)
-    promote = PromoteModel(registry, served, clock=lambda: when)
+    promote = PromoteModel(registry, served, ThreadLocks(), clock=lambda: when)
     first = promote(PromoteRequest(name="lightgbm", version="1", stage="Production", who="ana"))
     second = promote(PromoteRequest(name="lightgbm", version="2", alias="champion", who="bo"))
     assert (first.alias, first.from_version, first.stage) == ("champion", None, "Production")
@@ -127,9 +134,13 @@ def test_promotion_records_evidence_and_maps_stages(world):
         second.metrics["test_mape"],
     ) == (1, 2, 3.0, 2.0)
     assert ListPromotions(registry)("lightgbm") == [first, second]
-    for bad in ({"alias": "champion", "stage": "Production"}, {}, {"alias": "7"}, {"alias": "latest"}):
+    for bad in ({"alias": "champion", "stage": "Production"}, {}, {"alias": "7"}, {"alias": "latest"},
+                {"alias": "v1"}, {"alias": "V12"}, {"alias": "a b"}, {"alias": "x" * 256}, {"alias": "²"}):
         with pytest.raises(InvalidValueError):
             PromoteRequest(name="lightgbm", version="1", who="x", **bad)
+    for version in ("²", "99999999999999999999", "0", "-1"):
+        with pytest.raises(InvalidValueError):
+            PromoteRequest(name="lightgbm", version=version, alias="champion", who="x")
     with pytest.raises(InvalidValueError, match="Production or Staging"):
         promote(PromoteRequest(name="lightgbm", version="1", stage="Archived", who="x"))
     with pytest.raises(UnknownModelError):
@@ -147,3 +158,32 @@ def test_a_process_keeps_at_most_eight_loaded_versions_by_default():
     assert served.loaded() == [f"lightgbm/{v}" for v in range(3, 11)]
     served.model(served.resolve("lightgbm", "3"))  # still loaded: no new load, and now the most recent
     assert len(loader.loads) == 10 and served.loaded()[-1] == "lightgbm/3"
+
+
+class SlowRegistry(InMemoryModelRegistry):
+    """Reading an alias takes a while, as over a network: two unserialised promotions both read
+    the alias before either moves it."""
+
+    def resolve(self, name, ref):
+        found = super().resolve(name, ref)
+        if ref == "champion":
+            time.sleep(0.2)
+        return found
+
+
+def test_concurrent_promotions_of_a_model_record_every_step():
+    registry = SlowRegistry()
+    for run in ("r1", "r2", "r3"):
+        registry.add("lightgbm", run, {"test_mape": 3.0})
+    registry.set_alias("lightgbm", "champion", 1)
+    served = ServedModels(registry, InMemoryModelLoader())
+    promote = PromoteModel(registry, served, ThreadLocks())
+    done: list = []
+    threads = [threading.Thread(target=lambda v=v: done.append(promote(
+        PromoteRequest(name="lightgbm", version=v, alias="champion", who="x")))) for v in ("2", "3")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    first, second = sorted(done, key=lambda p: p.when)
+    assert first.from_version == 1 and second.from_version == first.to_version, (first, second)
