@@ -419,7 +419,12 @@ def choose_dataset_and_models(page, dataset, models):
 @then(parsers.parse("the rankings table shows {models}"))
 def rankings_shown(page, models):
     expected = models.split(" then ")
-    assert poll(lambda: [row[1] for row in _rows(page, "rankings-table")], lambda m: m == expected) == expected
+
+    def shown() -> list[str]:
+        rows = _rows(page, "rankings-table")
+        return [row[1] for row in rows] if all(len(row) > 1 for row in rows) else []  # [] while redrawn
+
+    assert poll(shown, lambda m: m == expected) == expected
 
 
 @then(parsers.parse('the significance line says the gap was not tested: "{reason}"'))
