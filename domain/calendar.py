@@ -16,11 +16,18 @@ def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
 
 
+def thanksgiving(year: int) -> date:
+    return nth_weekday(year, 11, 3, 4)  # fourth Thursday of November
+
+
+def christmas(year: int) -> date:
+    return date(year, 12, 25)
+
+
 def holidays(year: int) -> tuple[date, ...]:
     super_bowl = nth_weekday(year, 2, 6, 1 if year < 2022 else 2)  # Sunday; moved a week in 2022
     labor_day = nth_weekday(year, 9, 0, 1)  # first Monday of September
-    thanksgiving = nth_weekday(year, 11, 3, 4)  # fourth Thursday of November
-    return (super_bowl, labor_day, thanksgiving, date(year, 12, 25))
+    return (super_bowl, labor_day, thanksgiving(year), christmas(year))
 
 
 def is_holiday_week(week_ending: date) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.calendar import nth_weekday
+from domain.calendar import christmas, thanksgiving
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +51,8 @@ class YearAgoCalendar:
         return day - timedelta(days=season_days)
 
 
-THANKSGIVING = Event("Thanksgiving", lambda year: nth_weekday(year, 11, 3, 4), before=3, after=3)
-CHRISTMAS = Event("Christmas", lambda year: date(year, 12, 25), before=14, after=6)
+THANKSGIVING = Event("Thanksgiving", thanksgiving, before=3, after=3)
+CHRISTMAS = Event("Christmas", christmas, before=14, after=6)
 
 # The Walmart calendar: Thanksgiving and the Christmas weeks are aligned on their holidays; the
 # Super Bowl and Labor Day keep the plain 52-week lag, which holds them aligned in these years.

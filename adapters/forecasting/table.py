@@ -44,9 +44,6 @@ class Panel:
             sales=wide.to_numpy(dtype=np.float64),
         )
 
-    def tail(self, weeks: int) -> Panel:
-        return Panel(weeks=self.weeks[-weeks:], stores=self.stores, sales=self.sales[-weeks:])
-
 
 def _row(index: int) -> int:
     """Line number in the CSV file of a data row (the header is line 1)."""
