@@ -48,11 +48,18 @@ def _windows(run: Run) -> list[tuple[str, str]]:
     return [(f"fold{k}", f"fold{k}") for k in range(1, len(fold_values(run, "mape")) + 1)] + [("test", "test")]
 
 
+def _labels(report: BenchmarkReport) -> dict[tuple[str, str], str]:
+    """Each result row's label on the plots: its model, and its dataset when there are several."""
+    rows = report.leaderboard.results
+    several = len({row.dataset for row in rows}) > 1
+    return {(row.model, row.dataset): row.model + (f" ({row.dataset})" if several else "") for row in rows}
+
+
 def seasons_frame(report: BenchmarkReport) -> pd.DataFrame:
     """Per result row, the rank metric in each window of its representative run, oldest first."""
-    metric, runs = report.leaderboard.rank_by, {run.run_id: run for run in report.runs}
-    rows = [(row.model, label, value) for row in report.leaderboard.results if row.run_id in runs
-            for split, label in _windows(runs[row.run_id])
+    metric, runs, labels = report.leaderboard.rank_by, {run.run_id: run for run in report.runs}, _labels(report)
+    rows = [(labels[row.model, row.dataset], label, value) for row in report.leaderboard.results
+            if row.run_id in runs for split, label in _windows(runs[row.run_id])
             if (value := runs[row.run_id].metric(metric, split)) is not None]
     return pd.DataFrame(rows, columns=["model", "window", metric])
 
@@ -66,7 +73,7 @@ def _seasons(report: BenchmarkReport) -> list[Any]:
     order = list(dict.fromkeys(seasons.assign(n=counts).sort_values("n", ascending=False, kind="stable")["window"]))
     wide = seasons.pivot(index="model", columns="window", values=metric)[order]
     return [pn.pane.Markdown(f"### {metric} season by season (each window's origin; lower is better)"),
-            seasons.hvplot.line(x="window", y=metric, by="model", markers=True, rot=20, xlabel="",
+            seasons.hvplot.line(x="window", y=metric, by="model", rot=20, xlabel="",
                                 title=f"{metric} per window", **PLOT),
             table(wide.reset_index(), highlight=list(wide.columns), css_classes=["seasons-table"])]
 
@@ -105,10 +112,8 @@ class ComparisonPage(RunsPage):
         report = self.session.report(dataset=None if self.dataset == ALL else self.dataset, models=tuple(self.models))
         metric = report.leaderboard.rank_by
         results = results_frame(report)
-        several = results["dataset_name"].nunique() > 1
-        labelled = results.assign(
-            label=results["model_name"] + (" (" + results["dataset_name"] + ")" if several else "")
-        )
+        labels = _labels(report)
+        labelled = results.assign(label=[labels[key] for key in zip(results["model_name"], results["dataset_name"])])
         folds = _folds_frame(report)
         runs = _runs_frame(report)
         plots = [
