@@ -57,14 +57,18 @@ class ServedModels:
         self._versions: dict[tuple[str, int], ModelVersion] = {}  # every version resolved, by number
 
     def resolve(self, name: str, ref: str) -> ModelVersion:
-        """What `ref` points at. A version asked for by number that this process has already seen
-        (through any alias) needs no registry: a registered version never changes."""
+        """What `ref` points at. While the registry is unavailable, a version asked for by number
+        that this process has already seen (through any alias) is answered from memory: its model
+        never changes, only its aliases may have moved since."""
         number = version_number(ref)
-        with self._lock:
-            seen = self._versions.get((name, number)) if number is not None else None
-        if seen is not None:
+        try:
+            found: ModelVersion = self.remembered((name, ref), lambda: self._registry.resolve(name, ref))
+        except TrackingUnavailableError:
+            with self._lock:
+                seen = self._versions.get((name, number)) if number is not None else None
+            if seen is None:
+                raise
             return seen
-        found: ModelVersion = self.remembered((name, ref), lambda: self._registry.resolve(name, ref))
         with self._lock:
             self._versions[(found.name, found.version)] = found
         return found

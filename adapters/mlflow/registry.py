@@ -73,8 +73,10 @@ class MlflowModelRegistry:
         return listed
 
     def resolve(self, name: str, ref: str) -> ModelVersion:
-        if ref == "latest":
-            return _version(self._latest(name))
+        if ref == "latest":  # a version found by search carries no aliases; the registered model knows them
+            latest = _version(self._latest(name))
+            aliases = self._call(f"reading {name}", lambda: self._client.get_registered_model(name)).aliases or {}
+            return replace(latest, aliases=tuple(sorted(a for a, v in aliases.items() if int(v) == latest.version)))
         if version_number(ref) is not None:
             missing = f"model {name!r} has no version {ref}"
             found = self._found(f"reading {name} version {ref}", lambda: self._client.get_model_version(name, ref))

@@ -147,6 +147,9 @@ def test_a_version_by_number_latest_alias_or_legacy_stage(server, api_store, ref
     champion = int(api_store.client().get_model_version_by_alias("seasonal_naive", "champion").version)
     body = httpx.get(f"{server}/models/seasonal_naive", params={"version": ref}).json()
     assert body["version"] == (version or champion), body
+    aliases = api_store.client().get_registered_model("seasonal_naive").aliases
+    shown = sorted(a for a, v in aliases.items() if int(v) == body["version"])
+    assert body["aliases"] == shown, body  # was [] for the latest version
 
 
 def _workers(pid: int) -> list[int]:
@@ -208,3 +211,33 @@ def test_a_reserved_or_malformed_alias_is_refused_and_nothing_moves(server, alia
                         headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
     assert answer.status_code == 400, answer.text  # "v1" was a 503 from MLflow's reserved-alias check
     assert httpx.get(f"{server}/models/seasonal_naive", timeout=60).json() == before
+
+
+def test_a_store_file_moved_away_is_degraded_and_refuses_promotions_until_it_is_back(api_store, tmp_path):
+    """Pooled connections kept reading the moved file: /health said ok and a promotion wrote to a
+    file nobody else would see ("readonly database"). Now the store is unavailable until it is back."""
+    store = Store(tmp_path)
+    shutil.copy(api_store.folder / "mlflow.db", store.folder / "mlflow.db")
+    promote = {"version": "1", "alias": "challenger"}
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    process, url = _serve(store)
+    with process:
+        assert httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=SECONDS).status_code == 200
+        (store.folder / "mlflow.db").rename(store.folder / "moved.db")
+        health = httpx.get(f"{url}/health", timeout=SECONDS).json()
+        assert (health["status"], health["tracking_reachable"]) == ("degraded", False)
+        refused = httpx.post(f"{url}/models/seasonal_naive/promote", json=promote, headers=headers, timeout=SECONDS)
+        assert refused.status_code == 503 and "tracking store is unavailable" in refused.json()["detail"], refused.text
+        assert "moved.db" not in refused.text and "mlflow.db" not in refused.text  # no paths for clients
+        cached = httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=SECONDS)
+        assert cached.status_code == 200, cached.text
+
+        (store.folder / "moved.db").rename(store.folder / "mlflow.db")
+        deadline = time.monotonic() + SECONDS  # once the circuit breaker's cool-down is over
+        while httpx.get(f"{url}/health", timeout=SECONDS).json()["status"] != "ok":
+            assert time.monotonic() < deadline, "the store is back but /health still says degraded"
+            time.sleep(1)
+        moved = httpx.post(f"{url}/models/seasonal_naive/promote", json=promote, headers=headers, timeout=SECONDS)
+        assert moved.status_code == 200, moved.text
+    aliases = store.client().get_registered_model("seasonal_naive").aliases
+    assert int(aliases["challenger"]) == 1  # written to the store's file, not to a file moved away

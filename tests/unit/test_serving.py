@@ -82,6 +82,19 @@ def test_cached_models_keep_serving_while_the_registry_is_down(world):
     assert CheckHealth(registry, served)().status == "ok"
 
 
+def test_a_version_seen_through_an_alias_answers_by_number_while_down_with_fresh_aliases_while_up(world):
+    registry, _, clock, served = world
+    registry.set_alias("lightgbm", "champion", 1)
+    assert served.resolve("lightgbm", "champion").aliases == ("champion",)
+    registry.set_alias("lightgbm", "champion", 2)  # as another API process would
+    clock.now = 6.0
+    assert served.resolve("lightgbm", "1").aliases == ()  # was ("champion",): the alias had moved on
+    assert served.resolve("lightgbm", "champion").version == 2
+    registry.up = False
+    clock.now = 60.0
+    assert served.resolve("lightgbm", "2").version == 2  # seen through the alias, never asked for by number
+
+
 def test_default_model_is_the_best_champion_else_lightgbm_and_is_remembered_like_a_reference(world):
     registry, _, clock, served = world
     fallback = forecast(served, registry).forecast
