@@ -9,6 +9,7 @@ rows are named instead of returning infinity.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -25,7 +26,8 @@ _SHOWN_ROWS = 5
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PredictionTable:
-    """The uploaded table: each column's values in row order (None where a cell is empty)."""
+    """The uploaded table: each column's values in row order (None, or NaN in a numeric column, where a
+    cell is empty)."""
 
     name: str
     columns: Mapping[str, tuple[object, ...]]
@@ -99,12 +101,41 @@ def _rows(indexes: Sequence[int]) -> str:
     return shown + (f" and {len(indexes) - _SHOWN_ROWS} more" if len(indexes) > _SHOWN_ROWS else "")
 
 
-def _number(value: object) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+def _numbers(values: Sequence[object]) -> list[float]:
+    """The column as floats, NaN where a cell is empty; DataError on anything that is not a number."""
+    return [v if type(v) is float else _number(v) for v in values]  # floats, the common case, as they are
+
+
+def _number(value: object) -> float:
+    if value is None:
+        return math.nan
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise DataError(f"{value!r} is not a number")
     return float(value)
+
+
+def _pairs(table: PredictionTable, actual: str, predicted: str) -> tuple[list[float], list[float], list[float]]:
+    """The actual and predicted values of the rows that have both, and every row's actual (NaN
+    where empty, for naming rows); DataError where one is missing without the other, or infinite."""
+    a, p = _numbers(table.columns[actual]), _numbers(table.columns[predicted])
+    empty_a, empty_p = list(map(math.isnan, a)), list(map(math.isnan, p))  # NaN: an empty cell
+    if empty_a != empty_p:
+        only_a = [i for i, (x, y) in enumerate(zip(empty_a, empty_p)) if y and not x]
+        only_p = [i for i, (x, y) in enumerate(zip(empty_a, empty_p)) if x and not y]
+        counts = f"{actual!r} has {empty_a.count(False)} values, {predicted!r} {empty_p.count(False)}"
+        where = "; ".join(part for part in (
+            f"no prediction in row(s) {_rows(only_a)}" if only_a else "",
+            f"no actual in row(s) {_rows(only_p)}" if only_p else "") if part)
+        raise DataError(f"mismatched lengths: {counts} ({where})")
+    for role, column, values in (("actual", actual, a), ("predicted", predicted, p)):
+        if any(map(math.isinf, values)):
+            infinite = [i for i, x in enumerate(values) if math.isinf(x)]
+            raise DataError(f"the {role} column {column!r} is infinite in row(s) {_rows(infinite)}: "
+                            "no error can be computed; fix or remove those rows")
+    rows = a
+    if any(empty_a):  # rows empty in both columns are no pair
+        a, p = [x for x, e in zip(a, empty_a) if not e], [y for y, e in zip(p, empty_a) if not e]
+    return a, p, rows
 
 
 def score(table: PredictionTable, actual: str, predicted: str) -> PredictionScore:
@@ -116,34 +147,19 @@ def score(table: PredictionTable, actual: str, predicted: str) -> PredictionScor
             raise DataError(f"column {column!r} is not numeric; numeric columns: {', '.join(table.numeric)}")
     if actual == predicted:
         raise DataError(f"actual and predicted are the same column {actual!r}; pick two different columns")
-    a = [_number(v) for v in table.columns[actual]]
-    p = [_number(v) for v in table.columns[predicted]]
-    only_a = [i for i, (x, y) in enumerate(zip(a, p)) if x is not None and y is None]
-    only_p = [i for i, (x, y) in enumerate(zip(a, p)) if x is None and y is not None]
-    if only_a or only_p:
-        counts = f"{actual!r} has {sum(x is not None for x in a)} values, {predicted!r} {sum(y is not None for y in p)}"
-        where = "; ".join(part for part in (
-            f"no prediction in row(s) {_rows(only_a)}" if only_a else "",
-            f"no actual in row(s) {_rows(only_p)}" if only_p else "") if part)
-        raise DataError(f"mismatched lengths: {counts} ({where})")
-    for role, column, values in (("actual", actual, a), ("predicted", predicted, p)):
-        infinite = [i for i, x in enumerate(values) if x is not None and math.isinf(x)]
-        if infinite:
-            raise DataError(f"the {role} column {column!r} is infinite in row(s) {_rows(infinite)}: "
-                            "no error can be computed; fix or remove those rows")
-    pairs = [(x, y) for x, y in zip(a, p) if x is not None and y is not None]
-    if not pairs:
+    a, p, rows = _pairs(table, actual, predicted)
+    if not a:
         raise DataError(f"columns {actual!r} and {predicted!r} hold no values")
-    n = len(pairs)
-    errors = [x - y for x, y in pairs]
-    zeros = [i for i, x in enumerate(a) if x == 0.0]
+    n = len(a)
+    errors = list(map(operator.sub, a, p))
     notes: tuple[str, ...] = ()
     mape = None
-    if zeros:
+    if 0.0 in a:
+        zeros = [i for i, x in enumerate(rows) if x == 0.0]
         notes = (f"MAPE is undefined: the actual is 0 in row(s) {_rows(zeros)}",)
     else:
-        mape = 100 * sum(abs(e / x) for e, (x, _) in zip(errors, pairs)) / n
+        mape = 100 * sum(map(abs, map(operator.truediv, errors, a))) / n
     return PredictionScore(
-        count=n, mape=mape, rmse=math.sqrt(sum(e * e for e in errors) / n), mae=sum(abs(e) for e in errors) / n,
+        count=n, mape=mape, rmse=math.sqrt(sum(map(operator.mul, errors, errors)) / n), mae=sum(map(abs, errors)) / n,
         notes=notes,
     )

@@ -71,6 +71,12 @@ Feature: The dashboard in a browser
     And it draws 3 plots
     And a screenshot of the page is kept
 
+  Scenario: A million-row upload is scored in full and drawn in part
+    When I open the "Predictions explorer" page
+    And I upload a CSV of 1000000 rows, each prediction 10 away from an actual of 100
+    Then the scores shown are "MAPE 10 %", "RMSE 10", "MAE 10" and "1,000,000 rows"
+    And the page says "every 200th row drawn (5,000 of 1,000,000)"
+
   Scenario Outline: A malformed upload says what is wrong and the session goes on
     When I open the "Predictions explorer" page
     And I upload <upload>

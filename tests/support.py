@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from domain.runs import STORE_ERRORS_TAG, Experiment, Run
 
@@ -101,3 +102,15 @@ def by_model(runs, key=lambda run: run.data.tags["model_type"]) -> dict:
     keys = [key(run) for run in runs]
     assert len(keys) == len(set(keys)), f"more than one run of a model: {sorted(keys)}"
     return dict(zip(keys, runs))
+
+
+def write_predictions(path: Path, rows: int) -> None:
+    """A CSV of date (by the minute), actual and predicted whose scores are known: every actual is
+    100 and every prediction 10 away from it (MAPE 10 %, MAE 10, RMSE 10)."""
+    import numpy as np
+    import pandas as pd
+
+    actual = np.full(rows, 100.0)
+    predicted = actual + np.where(np.arange(rows) % 2 == 0, 10.0, -10.0)
+    dates = pd.date_range("2000-01-01", periods=rows, freq="min").strftime("%Y-%m-%d %H:%M")
+    pd.DataFrame({"date": dates, "actual": actual, "predicted": predicted}).to_csv(path, index=False)

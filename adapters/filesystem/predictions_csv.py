@@ -48,10 +48,21 @@ class CsvPredictionsReader:
         numeric: list[str] = []
         for column in frame.columns:
             values = frame[column]
-            as_numbers = pd.to_numeric(values, errors="coerce")
-            if values.notna().any() and as_numbers.notna().sum() == values.notna().sum():
-                numeric.append(column)
-                columns[column] = tuple(None if pd.isna(v) else float(v) for v in as_numbers)
+            present = values.notna()
+            as_numbers = _numbers(values)
+            if present.any() and as_numbers is not None and as_numbers.notna().sum() == present.sum():
+                numeric.append(column)  # NaN stands for an empty cell, as the domain reads it
+                columns[column] = tuple(as_numbers.astype(float).tolist())
             else:
-                columns[column] = tuple(None if pd.isna(v) else str(v) for v in values)
+                columns[column] = tuple(values.astype(object).where(present, None).tolist())
         return PredictionTable(name=name, columns=columns, numeric=tuple(numeric))
+
+
+def _numbers(values: pd.Series) -> pd.Series | None:
+    """The column as numbers (NaN where a cell is not one); None at once when its first cells are
+    text, so a million dates are not parsed as numbers only to be refused."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    if pd.to_numeric(values.dropna().head(100), errors="coerce").isna().any():
+        return None
+    return pd.to_numeric(values, errors="coerce")

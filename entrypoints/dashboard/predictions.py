@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -50,10 +52,12 @@ class PredictionsPage(Page):
                            pn.widgets.Select.from_param(self.param.actual_column, name="Actual column"),
                            pn.widgets.Select.from_param(self.param.predicted_column, name="Predicted column"))]
 
-    def _uploaded(self, content: bytes | None) -> None:
-        """A new table and the columns its names suggest, shown in one redraw; or why it cannot be read."""
+    async def _uploaded(self, content: bytes | None) -> None:
+        """A new table and the columns its names suggest, shown in one redraw; or why it cannot be read.
+        The file is read on a worker thread, so the server's other sessions go on meanwhile."""
+        read = functools.partial(self._reader(), content or b"", self._upload.filename or "the upload")
         try:
-            table, guess = self._reader()(content or b"", self._upload.filename or "the upload")
+            table, guess = await asyncio.get_running_loop().run_in_executor(None, read)
         except DomainError as exc:
             self.param.update(table=None, upload_error=str(exc))
             return

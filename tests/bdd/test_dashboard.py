@@ -16,7 +16,7 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from tests.conftest import ROOT, Store, free_port, run_cli, running
-from tests.support import RunSpec, log_to_mlflow
+from tests.support import RunSpec, log_to_mlflow, write_predictions
 
 scenarios("dashboard.feature")
 
@@ -190,6 +190,12 @@ def upload_csv(page, tmp_path, columns, rows):
     _upload(page, tmp_path, "upload.csv", ("\n".join(lines) + "\n").encode())
 
 
+@when(parsers.parse("I upload a CSV of {rows:d} rows, each prediction 10 away from an actual of 100"))
+def upload_rows(page, tmp_path, rows):
+    write_predictions(tmp_path / "rows.csv", rows)
+    _upload(page, tmp_path, "rows.csv", (tmp_path / "rows.csv").read_bytes())
+
+
 @when("I upload a PNG image")
 def upload_png(page, tmp_path):
     _upload(page, tmp_path, "chart.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
@@ -261,6 +267,7 @@ def seasons(page, benchmarked):
     runs = {run["run_id"]: run for run in document["runs"]}
     trained = [row for row in document["results"] if "windows" in runs[row["run_id"]]["tags"]]
     assert {row["model_name"] for row in trained} == {"LightGBM", "SeasonalNaive"}
+    several = len({row["dataset_name"] for row in document["results"]}) > 1  # rows named by model and dataset
     titles = page.locator(".seasons-table .tabulator-col-title")
     headers = poll(lambda: titles.evaluate_all("all => all.map(t => t.innerText.trim())"),
                    lambda found: any("from" in title for title in found))
@@ -271,7 +278,8 @@ def seasons(page, benchmarked):
         first = headers.index("model") + 1
         assert headers[first : first + len(windows)] == [f"{split} from {origin}" for split, origin in windows]
         expected = [run["metrics"][f"{split}_mape"] for split, _ in windows]
-        assert [_number(v) for v in shown[row["model_name"]][: len(windows)]] == pytest.approx(expected, abs=5e-3)
+        label = f"{row['model_name']} ({row['dataset_name']})" if several else row["model_name"]
+        assert [_number(v) for v in shown[label][: len(windows)]] == pytest.approx(expected, abs=5e-3)
 
 
 @then("the forecast shown is the champion's and its table has 12 weeks within their intervals")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from adapters.filesystem.predictions_csv import CsvPredictionsReader
@@ -17,7 +19,9 @@ def test_comma_and_semicolon_files_with_blank_cells():
     ):
         table = read(text.encode(), "p.csv")
         assert table.numeric == ("actual", "forecast")
-        assert table.columns["actual"] == (10.0, None) and table.columns["Date"] == ("2012-01-06", "2012-01-13")
+        actual = table.columns["actual"]
+        assert actual[0] == 10.0 and math.isnan(actual[1])  # a blank cell of a numeric column is NaN
+        assert table.columns["Date"] == ("2012-01-06", "2012-01-13")
         assert table.rows == 2
 
 
