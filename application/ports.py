@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from domain.columns import RECOGNISE, ColumnSpec
 from domain.forecasts import ForecastPoint
 from domain.models import ModelVersion, Promotion, RegisteredModel
 from domain.predictions import PredictionTable
@@ -47,8 +48,9 @@ class TrainedModel:
 
 
 class SalesSource(Protocol):
-    def load(self, path: str | None, name: str | None = None) -> SalesDataset:
-        """Load and validate a sales table (None: the built-in synthetic one); DataError if unusable."""
+    def load(self, path: str | None, name: str | None = None, columns: ColumnSpec = RECOGNISE) -> SalesDataset:
+        """Load and validate a sales table (None: the built-in synthetic one), its id, time and target
+        columns as `columns` names them or recognised by name; DataError if unusable."""
 
 
 class ModelTrainer(Protocol):

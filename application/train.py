@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from application.ports import ExperimentTracker, ModelTrainer, Progress, SalesSource
+from domain.columns import ColumnSpec
 from domain.errors import TrainingError
 from domain.models import ModelVersion
 from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, DatasetInfo, EvaluationProtocol
@@ -18,6 +19,7 @@ class TrainRequest:
     models: tuple[str, ...] = tuple(MODEL_TYPES)
     data_path: str | None = None
     dataset_name: str | None = None
+    columns: ColumnSpec = field(default_factory=ColumnSpec)
     experiment_name: str = DEFAULT_EXPERIMENT
     protocol: EvaluationProtocol = field(default_factory=EvaluationProtocol)
     register: bool = True
@@ -59,7 +61,8 @@ class TrainModels:
         self._sales, self._trainer, self._tracker, self._clock = sales, trainer, tracker, clock
 
     def __call__(self, request: TrainRequest, progress: Progress = lambda message: None) -> TrainingReport:
-        dataset = self._sales.load(request.data_path, request.dataset_name)
+        dataset = self._sales.load(request.data_path, request.dataset_name, request.columns)
+        progress(f"{dataset.info.name}: {dataset.info.columns}")
         request.protocol.check_length(dataset.info.weeks)
         outcomes = []
         for number, model in enumerate(request.models, start=1):
@@ -70,7 +73,8 @@ class TrainModels:
 
             say("training")
             started = time.perf_counter()
-            tags = {"model_type": MODEL_TYPES[model], "dataset": dataset.info.name, "data_sha256": dataset.info.sha256}
+            tags = {"model_type": MODEL_TYPES[model], "dataset": dataset.info.name, "data_sha256": dataset.info.sha256,
+                    "columns": dataset.info.columns}
             run_id, version, trained, error = "", None, None, None
             try:
                 with self._tracker.start_run(request.experiment_name, _run_name(model, self._clock()), tags) as run:

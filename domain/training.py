@@ -90,6 +90,7 @@ class DatasetInfo:
     weeks: int
     first_week: date
     last_week: date
+    columns: str = ""  # which columns were taken, and how dates were read
 
     def __post_init__(self) -> None:
         if not self.name:

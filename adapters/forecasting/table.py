@@ -8,15 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from domain.columns import ISO, RECOGNISE, ColumnChoice, ColumnSpec, choose_columns
 from domain.errors import DataError
 from domain.forecasts import MAX_STORE_ID
 from domain.training import DatasetInfo
 
-REQUIRED_COLUMNS = ("Store", "Date", "Weekly_Sales")
 # Accepted and kept in the logged dataset, never used as features: their future values are
 # unknown at a forecast origin.
 OPTIONAL_COLUMNS = ("Holiday_Flag", "Temperature", "Fuel_Price", "CPI", "Unemployment")
-DATE_FORMAT = "%d-%m-%Y"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,28 +58,26 @@ def _first_bad(raw: pd.Series, parsed: pd.Series, column: str, what: str) -> Non
         raise DataError(f"line {_row(index)}: {column} {shown} is not {what} ({int(bad.sum())} such row(s))")
 
 
-def validate(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
-    """Check a raw Walmart-shaped table and return it typed; DataError names the first problem."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataError(
-            f"{source} is missing column(s) {', '.join(missing)}; "
-            f"expected {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
-        )
+def validate(raw: pd.DataFrame, *, source: str, spec: ColumnSpec = RECOGNISE) -> tuple[pd.DataFrame, ColumnChoice]:
+    """Check a raw long table, its columns found by `choose_columns`, and return it typed under the
+    pipeline's names (Store, Date, Weekly_Sales) with the columns taken; DataError names the first
+    problem, by the user's column names."""
+    choice = choose_columns([str(c) for c in raw.columns], spec)
     if raw.empty:
         raise DataError(f"{source} has a header but no rows")
+    chosen = {choice.id: "Store", choice.time: "Date", choice.target: "Weekly_Sales"}
+    kept = [c for c in OPTIONAL_COLUMNS if c in raw.columns and c not in chosen]
+    raw = raw[[*chosen, *kept]].rename(columns=chosen)
     frame = raw.copy()
     store = pd.to_numeric(raw["Store"], errors="coerce")
-    _first_bad(raw["Store"], store.where(store == store.round()), "Store", "a whole number")
-    _first_bad(raw["Store"], store.where(store.between(1, MAX_STORE_ID)), "Store",
+    _first_bad(raw["Store"], store.where(store == store.round()), choice.id, "a whole number")
+    _first_bad(raw["Store"], store.where(store.between(1, MAX_STORE_ID)), choice.id,
                f"in 1..{MAX_STORE_ID:,} (the ids the API serves)")
     frame["Store"] = store.astype(np.int64)
-    dates = pd.to_datetime(raw["Date"].astype("string").str.strip(), format=DATE_FORMAT, errors="coerce")
-    _first_bad(raw["Date"], dates, "Date", "a dd-mm-yyyy date")
-    frame["Date"] = dates
+    frame["Date"] = _dates(raw["Date"], choice)
     sales = pd.to_numeric(raw["Weekly_Sales"], errors="coerce")
-    _first_bad(raw["Weekly_Sales"], sales, "Weekly_Sales", "a number")
-    _first_bad(raw["Weekly_Sales"], sales.where((sales > 0) & np.isfinite(sales)), "Weekly_Sales",
+    _first_bad(raw["Weekly_Sales"], sales, choice.target, "a number")
+    _first_bad(raw["Weekly_Sales"], sales.where((sales > 0) & np.isfinite(sales)), choice.target,
                "a positive finite number")
     frame["Weekly_Sales"] = sales.astype(np.float64)
     if "Holiday_Flag" in raw.columns:
@@ -91,7 +88,24 @@ def validate(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
         if column in raw.columns:
             frame[column] = pd.to_numeric(raw[column], errors="coerce")
     _check_weeks(frame)
-    return frame.sort_values(["Store", "Date"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["Store", "Date"], kind="stable").reset_index(drop=True), choice
+
+
+def _dates(raw: pd.Series, choice: ColumnChoice) -> pd.Series:
+    """The time column as dates: as they are when the file typed them (Parquet), else parsed."""
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        dates = pd.to_datetime(raw)
+        dates = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
+        _first_bad(raw, dates, choice.time, "a date")
+        return dates
+    text = raw.astype("string").str.strip()
+    if choice.date_format == ISO:
+        dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        _first_bad(raw, dates, choice.time, f"an {choice.date_kind} (another format: --date-format)")
+    else:
+        dates = pd.to_datetime(text, format=choice.date_format, errors="coerce")
+        _first_bad(raw, dates, choice.time, f"a {choice.date_kind}")
+    return dates
 
 
 def _check_weeks(frame: pd.DataFrame) -> None:
@@ -117,7 +131,7 @@ def _check_weeks(frame: pd.DataFrame) -> None:
             )
 
 
-def sales_table(frame: pd.DataFrame, *, name: str, source: str, content: bytes) -> SalesTable:
+def sales_table(frame: pd.DataFrame, *, name: str, source: str, content: bytes, columns: ColumnChoice) -> SalesTable:
     weeks = frame["Date"].drop_duplicates()
     info = DatasetInfo(
         name=name,
@@ -127,5 +141,6 @@ def sales_table(frame: pd.DataFrame, *, name: str, source: str, content: bytes) 
         weeks=len(weeks),
         first_week=weeks.min().date(),
         last_week=weeks.max().date(),
+        columns=columns.describe(),
     )
     return SalesTable(info=info, frame=frame)

@@ -47,6 +47,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _date_format(text: str) -> str:
+    if "%" not in text:
+        raise InvalidValueError(f"must be a strftime format such as %d/%m/%Y, not {text!r}")
+    return text
+
+
 positive = checked(_positive)
 port = checked(_port)
 
@@ -61,8 +67,17 @@ def training_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--data",
         metavar="PATH",
-        help="Walmart-shaped CSV (Store, Date dd-mm-yyyy, Weekly_Sales, ...); default: built-in synthetic table",
+        help="a long table, CSV or Parquet (.parquet): one row per series and week; default: the built-in "
+             "synthetic table. Columns are recognised by name: Walmart's Store, Date (dd-mm-yyyy), Weekly_Sales; "
+             "Nixtla's unique_id, ds, y; or store/series/item/id, date/week/timestamp, "
+             "sales/demand/quantity/value in any case",
     )
+    command.add_argument("--id-col", metavar="NAME", help="the column of series ids (whole numbers 1..1,000,000)")
+    command.add_argument("--time-col", metavar="NAME", help="the column of dates")
+    command.add_argument("--target-col", metavar="NAME", help="the column of values to forecast")
+    command.add_argument("--date-format", type=checked(_date_format), metavar="FORMAT",
+                         help="strftime format of the dates, e.g. %%m/%%d/%%Y (default: ISO 8601; dd-mm-yyyy for "
+                              "the Walmart columns)")
     command.add_argument("--dataset", metavar="NAME",
                          help="dataset name tagged on the runs (default: the file's stem, or synthetic_walmart)")
     command.add_argument("--experiment-name", default=DEFAULT_EXPERIMENT, metavar="NAME",

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from application.train import TrainingReport, TrainRequest
+from domain.columns import ColumnSpec
 from domain.leaderboard import evidence_split
 from domain.models import Promotion
 from domain.training import EvaluationProtocol
@@ -89,6 +90,7 @@ def _request(args: argparse.Namespace) -> TrainRequest:
         models=args.models,
         data_path=args.data,
         dataset_name=args.dataset,
+        columns=ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format),
         experiment_name=args.experiment_name,
         protocol=EvaluationProtocol(horizon=args.horizon, folds=args.folds),
         register=getattr(args, "register", True),

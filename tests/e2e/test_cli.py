@@ -26,6 +26,8 @@ def test_help_lists_commands_and_flags(store):
         (["train", "--horizon", "twelve"], "not a whole number"),
         (["train", "--folds", "0"], "must be a whole number >= 1"),
         (["train", "--data", "does-not-exist.csv"], "error: data file not found: does-not-exist.csv"),
+        (["train", "--date-format", "yyyy-mm-dd"], "must be a strftime format such as %d/%m/%Y"),
+        (["train", "--id-col", "shop"], "--id-col 'shop' is not a column of the table"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(store, args, message):
@@ -71,3 +73,25 @@ def test_a_stopped_training_ends_its_run_killed(store, sig, code):
     (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
     assert run.info.status == "KILLED" and run.info.end_time is not None
     assert client.search_registered_models() == []
+
+
+def test_the_walmart_data_under_other_names_trains_with_no_flags_to_the_same_metrics(store, walmart_csv):
+    import pandas as pd
+
+    raw = pd.read_csv(walmart_csv)
+    dates = pd.to_datetime(raw["Date"], format="%d-%m-%Y").dt.strftime("%Y-%m-%d")
+    for name, columns in (("plain", ("store", "date", "sales")), ("nixtla", ("unique_id", "ds", "y"))):
+        pd.DataFrame(dict(zip(columns, (raw["Store"], dates, raw["Weekly_Sales"])))).to_csv(
+            store.folder / f"{name}.csv", index=False)
+    said = {}
+    for data in (str(walmart_csv), "plain.csv", "nixtla.csv"):
+        trained = run_cli(["train", "--models", "seasonal_naive", "--data", data, "--no-register"], store)
+        assert trained.returncode == 0, trained.stderr
+        said[data] = next(line for line in trained.stderr.splitlines() if "columns:" in line)
+    assert "id 'store', time 'date', target 'sales'; dates: ISO 8601" in said["plain.csv"]
+    assert "id 'unique_id', time 'ds', target 'y'" in said["nixtla.csv"]
+    runs = store.client().search_runs([e.experiment_id for e in store.client().search_experiments()])
+    metrics = {run.data.tags["dataset"]: {k: v for k, v in run.data.metrics.items() if k.startswith("test_")}
+               for run in runs}
+    assert metrics["plain"] == metrics["nixtla"] == metrics["walmart"]
+    assert metrics["walmart"]["test_mape"] > 0

@@ -3,6 +3,7 @@ import pytest
 
 from adapters.filesystem.sales_csv import CsvSalesSource
 from adapters.forecasting.synthetic import synthetic_walmart
+from domain.columns import ColumnSpec
 from domain.errors import DataError
 
 SOURCE = CsvSalesSource()
@@ -50,8 +51,48 @@ def test_synthetic_default_has_the_walmart_shape_and_is_deterministic():
 
 def test_missing_columns_are_named(tmp_path, small):
     path = write(tmp_path, small.drop(columns=["Weekly_Sales", "Date"]))
-    with pytest.raises(DataError, match="missing column\\(s\\) Date, Weekly_Sales"):
+    with pytest.raises(DataError, match="no time column among Store, Holiday_Flag.*: name it with --time-col"):
         SOURCE.load(path)
+
+
+def _walmart_as(walmart_csv, names: dict[str, str]) -> pd.DataFrame:
+    """The real Walmart table with other column names and ISO dates."""
+    raw = pd.read_csv(walmart_csv)
+    dates = pd.to_datetime(raw["Date"], format="%d-%m-%Y").dt.strftime("%Y-%m-%d")
+    return pd.DataFrame({names["id"]: raw["Store"], names["time"]: dates, names["target"]: raw["Weekly_Sales"]})
+
+
+@pytest.mark.parametrize("names", [{"id": "store", "time": "date", "target": "sales"},
+                                   {"id": "unique_id", "time": "ds", "target": "y"}])
+def test_the_walmart_data_under_other_names_reads_as_the_original(tmp_path, walmart_csv, names):
+    original = SOURCE.load(str(walmart_csv))
+    expected = original.frame[["Store", "Date", "Weekly_Sales"]]
+    frame = _walmart_as(walmart_csv, names)
+    as_csv = SOURCE.load(write(tmp_path, frame))
+    frame[names["time"]] = pd.to_datetime(frame[names["time"]])  # Parquet keeps dates typed
+    frame.to_parquet(tmp_path / "sales.parquet", index=False)
+    as_parquet = SOURCE.load(str(tmp_path / "sales.parquet"))
+    for table in (as_csv, as_parquet):
+        pd.testing.assert_frame_equal(table.frame, expected)
+        assert (table.info.stores, table.info.weeks, table.info.first_week) == (
+            original.info.stores, original.info.weeks, original.info.first_week)
+        assert f"id {names['id']!r}, time {names['time']!r}, target {names['target']!r}" in table.info.columns
+
+
+def test_named_columns_and_a_date_format(tmp_path, small):
+    frame = pd.DataFrame({"shop": small["Store"], "day": pd.to_datetime(small["Date"], format="%d-%m-%Y")
+                          .dt.strftime("%m/%d/%Y"), "units": small["Weekly_Sales"], "sales": 1.0})
+    table = SOURCE.load(write(tmp_path, frame), columns=ColumnSpec(id="shop", time="day", target="units",
+                                                                    date_format="%m/%d/%Y"))
+    assert table.frame["Weekly_Sales"].tolist() == small["Weekly_Sales"].tolist()
+    with pytest.raises(DataError, match="line 2: day '.*' is not an ISO 8601 date .*--date-format"):
+        SOURCE.load(write(tmp_path, frame), columns=ColumnSpec(id="shop", time="day", target="units"))
+
+
+def test_a_file_named_parquet_that_is_not_is_one_clear_error(tmp_path):
+    (tmp_path / "sales.parquet").write_text("store,date,sales\n1,2012-01-06,3\n")
+    with pytest.raises(DataError, match="cannot read .*sales.parquet as a Parquet table"):
+        SOURCE.load(str(tmp_path / "sales.parquet"))
 
 
 def test_unparseable_date_names_the_line(tmp_path, small):

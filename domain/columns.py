@@ -1,0 +1,92 @@
+"""Which columns of a user's long-format table hold the series id, the time and the target.
+
+Rules: a column the user names (`--id-col`, `--time-col`, `--target-col`) is taken as named and
+must exist; otherwise a role is recognised by name, case-insensitively, from the Walmart preset
+(Store, Date, Weekly_Sales), the Nixtla convention (unique_id, ds, y) and the obvious names; a
+role with no candidate, or with more than one, is an error that lists the header and the flag
+that decides. Dates are ISO unless `--date-format` says otherwise; the Walmart preset's are
+dd-mm-yyyy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from domain.errors import DataError
+
+ROLES = ("id", "time", "target")
+FLAGS = {"id": "--id-col", "time": "--time-col", "target": "--target-col"}
+NAMES = {  # recognised names per role, lower case
+    "id": ("store", "unique_id", "series", "item", "id"),
+    "time": ("date", "ds", "week", "timestamp"),
+    "target": ("weekly_sales", "y", "sales", "demand", "quantity", "value"),
+}
+WALMART = {"id": "Store", "time": "Date", "target": "Weekly_Sales"}
+WALMART_DATE_FORMAT = "%d-%m-%Y"
+ISO = "ISO 8601"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnSpec:
+    """What the user said: a column per role (None: recognise it) and the date format (None: the default)."""
+
+    id: str | None = None
+    time: str | None = None
+    target: str | None = None
+    date_format: str | None = None
+
+
+RECOGNISE = ColumnSpec()  # nothing named: every column recognised by name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnChoice:
+    """The columns taken, the date format they are read with, and how they were found."""
+
+    id: str
+    time: str
+    target: str
+    date_format: str  # a strftime format, or ISO
+    named: tuple[str, ...]  # the roles the user named; the others were recognised
+
+    def describe(self) -> str:
+        taken = ", ".join(f"{role} {getattr(self, role)!r}" + (" (named)" if role in self.named else "")
+                          for role in ROLES)
+        return f"columns: {taken}; dates: {self.date_kind}"
+
+    @property
+    def date_kind(self) -> str:
+        """What a date must look like, in words."""
+        if self.date_format == ISO:
+            return "ISO 8601 date such as 2012-02-03"
+        return "dd-mm-yyyy date" if self.date_format == WALMART_DATE_FORMAT else f"date written {self.date_format}"
+
+
+def choose_columns(header: Sequence[str], spec: ColumnSpec = RECOGNISE) -> ColumnChoice:
+    """The id, time and target columns of a table with this header; DataError naming what is wrong."""
+    shown = ", ".join(header)
+    taken: dict[str, str] = {}
+    for role in ROLES:
+        named = getattr(spec, role)
+        if named is not None:
+            if named not in header:
+                raise DataError(f"{FLAGS[role]} {named!r} is not a column of the table ({shown})")
+            taken[role] = named
+    if not taken and all(WALMART[role] in header for role in ROLES):
+        taken = dict(WALMART)  # the preset, as the Walmart file spells it
+    for role in ROLES:
+        if role in taken:
+            continue
+        free = [name for name in header if name not in taken.values()]
+        found = [name for name in free if name.strip().lower() in NAMES[role]]
+        if not found:
+            raise DataError(f"no {role} column among {shown}: name it with {FLAGS[role]} "
+                            f"(recognised: {', '.join(NAMES[role])}, any case)")
+        if len(found) > 1:
+            raise DataError(f"more than one {role} column ({', '.join(found)}): choose one with {FLAGS[role]}")
+        taken[role] = found[0]
+    default = WALMART_DATE_FORMAT if taken == WALMART else ISO
+    return ColumnChoice(id=taken["id"], time=taken["time"], target=taken["target"],
+                        date_format=spec.date_format or default,
+                        named=tuple(role for role in ROLES if getattr(spec, role) is not None))
