@@ -35,7 +35,7 @@ Feature: One command runs the whole portfolio
 
     Examples:
       | input                     | message                        |
-      | a CSV without Weekly_Sales | missing column(s) Weekly_Sales |
+      | a CSV without Weekly_Sales | no target column among Store, Date |
       | an unreachable tracking server | failed while opening experiment |
 
   Scenario: Running the job twice keeps every run and version and promotes nothing new

@@ -22,11 +22,12 @@ Feature: Training the forecasting portfolio
     Then I get 12 rows for store 7, one per week after the last training week
     And every row has lower <= prediction <= upper
 
-  Scenario: A CSV missing a column fails with a message naming it
+  Scenario: A CSV without a target column fails with a message naming the flag that decides
     Given a sales CSV without the "Weekly_Sales" column
     When I run ml-portfolio train on that CSV
     Then the command fails with exit code 2
-    And the error is one line naming "Weekly_Sales"
+    And the error is one line naming "no target column among Store, Date"
+    And the error is one line naming "--target-col"
     And no run was recorded
 
   Scenario: The seasonal-naive run matches a hand-computed value on a tiny table
