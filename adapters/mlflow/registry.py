@@ -65,18 +65,22 @@ class MlflowModelRegistry:
         listed = []
         for model in registered:
             aliases = {a: int(v) for a, v in (model.aliases or {}).items()}
-            # A version found by search carries no aliases; the registered model knows them.
-            latest = _version(self._latest(model.name))
-            latest = replace(latest, aliases=tuple(a for a, v in aliases.items() if v == latest.version))
+            latest = self._latest_version(model.name, aliases)
             listed.append(RegisteredModel(name=model.name, latest=latest, metrics=self.evaluation_metrics(latest),
                                           aliases=aliases))
         return listed
 
+    def _latest_version(self, name: str, aliases: dict[str, int]) -> ModelVersion:
+        """The newest version with its aliases: one found by search carries none; the registered
+        model's `aliases` know them."""
+        latest = _version(self._latest(name))
+        return replace(latest, aliases=tuple(sorted(a for a, v in aliases.items() if v == latest.version)))
+
     def resolve(self, name: str, ref: str) -> ModelVersion:
-        if ref == "latest":  # a version found by search carries no aliases; the registered model knows them
-            latest = _version(self._latest(name))
-            aliases = self._call(f"reading {name}", lambda: self._client.get_registered_model(name)).aliases or {}
-            return replace(latest, aliases=tuple(sorted(a for a, v in aliases.items() if int(v) == latest.version)))
+        if ref == "latest":
+            model = self._call(f"reading {name}", lambda: self._client.get_registered_model(name),
+                               missing=f"no registered model {name!r}")
+            return self._latest_version(name, {a: int(v) for a, v in (model.aliases or {}).items()})
         if version_number(ref) is not None:
             missing = f"model {name!r} has no version {ref}"
             found = self._found(f"reading {name} version {ref}", lambda: self._client.get_model_version(name, ref))
