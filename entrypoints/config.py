@@ -21,7 +21,7 @@ class Settings:
     source: str = "mlflow"
     results_json: str = str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json")
     api_token: str | None = None  # promotion over HTTP is refused unless this is set
-    threads: int | None = None  # threads a model fit may use; None: the CPUs this process may run on
+    threads: int | None = None  # threads a model fit may use; None: the trainer's default_threads per table
 
     @classmethod
     def from_env(cls, tracking_uri: str | None = None, warehouse: str | None = None, source: str | None = None,

@@ -48,8 +48,9 @@ def tracking_errors(tracking_uri: str, doing: str) -> Iterator[None]:
     whose file was moved away or replaced since this process opened it is unavailable too."""
     public = f"the tracking store is unavailable (while {doing})"
     path = _sqlite_file(tracking_uri)
-    if path is not None and path in _opened and _identity(path) != _opened[path]:
-        change = "moved away" if _identity(path) is None else "replaced by another file"
+    now = _identity(path) if path is not None else None
+    if path is not None and path in _opened and now != _opened[path]:
+        change = "moved away" if now is None else "replaced by another file"
         raise TrackingUnavailableError(
             f"MLflow at {tracking_uri} failed while {doing}: {path} was {change} since this process opened it "
             "(put it back, or restart the process to use the new file)", public=public)
@@ -59,5 +60,5 @@ def tracking_errors(tracking_uri: str, doing: str) -> Iterator[None]:
         raise TrackingUnavailableError(
             masked(f"MLflow at {tracking_uri} failed while {doing}: {_first_line(exc)}"), public=public,
         ) from exc
-    if path is not None and path not in _opened and (identity := _identity(path)) is not None:
-        _opened[path] = identity
+    if path is not None and path not in _opened and (identity := now or _identity(path)) is not None:
+        _opened[path] = identity  # the file a new store's first call created, if it did
