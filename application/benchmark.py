@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from application.ports import BenchmarkHistory, Progress, ResultsWriter, RunSource, StoreErrors
+from application.ports import BenchmarkHistory, Progress, ResultsWriter, RunSource, SeriesErrors
 from domain.errors import InvalidValueError, UnknownExperimentError
 from domain.leaderboard import (
     Aggregate,
@@ -19,7 +19,7 @@ from domain.leaderboard import (
     check_rank_metric,
     select,
 )
-from domain.runs import STORE_ERRORS_TAG, Experiment, Run
+from domain.runs import Experiment, Run
 from domain.significance import PairedTest, wilcoxon
 
 DEFAULT_EXPERIMENT_NAME = "Default"
@@ -60,8 +60,8 @@ class BenchmarkReport:
     leaderboard: Leaderboard
     significance: PairedTest | None = None
     significance_note: str = ""
-    # Per-store errors of each row's representative run, so a report can be re-read offline.
-    store_errors: Mapping[str, StoreErrors] = field(default_factory=dict)
+    # Per-series errors of each row's representative run, so a report can be re-read offline.
+    series_errors: Mapping[str, SeriesErrors] = field(default_factory=dict)
 
 
 def _experiments(source: RunSource, names: tuple[str, ...]) -> list[Experiment]:
@@ -79,15 +79,15 @@ def _experiments(source: RunSource, names: tuple[str, ...]) -> list[Experiment]:
 
 
 def _paired_test(
-    rows: tuple[ResultRow, ResultRow], metric: str, errors: Mapping[str, StoreErrors]
+    rows: tuple[ResultRow, ResultRow], metric: str, errors: Mapping[str, SeriesErrors]
 ) -> tuple[PairedTest | None, str]:
     best, second = rows
     a, b = errors.get(best.run_id), errors.get(second.run_id)
     if a and b:
-        stores = sorted(s for s in set(a) & set(b) if metric in a[s] and metric in b[s])
-        if len(stores) >= 2:
+        series = sorted(s for s in set(a) & set(b) if metric in a[s] and metric in b[s])
+        if len(series) >= 2:
             return wilcoxon(
-                [a[s][metric] for s in stores], [b[s][metric] for s in stores], metric=metric, paired_by="store"
+                [a[s][metric] for s in series], [b[s][metric] for s in series], metric=metric, paired_by="series"
             ), ""
     folds = min(len(best.folds), len(second.folds))
     if folds >= 2:
@@ -95,14 +95,14 @@ def _paired_test(
             return wilcoxon(best.folds[:folds], second.folds[:folds], metric=metric, paired_by="fold"), ""
         except InvalidValueError as exc:
             return None, str(exc)
-    return None, "no per-store or per-fold errors recorded for the top two runs"
+    return None, "no per-series or per-fold errors recorded for the top two runs"
 
 
 class RankRuns:
     """Rules: with no experiment named, every experiment takes part except an empty `Default`;
     an unknown experiment name is an error that lists the known ones; filters apply in order
     (status, dataset, models) and an empty result names the filter that emptied it; the gap
-    between the top two rows of the leading dataset is tested on paired per-store errors when
+    between the top two rows of the leading dataset is tested on paired per-series errors when
     both runs recorded them, else on their backtest folds.
     """
 
@@ -122,8 +122,8 @@ class RankRuns:
         runs = select(fetched, request.run_filter, f"experiment(s) {where}")
         progress(f"ranking {len(runs)} of {len(fetched)} run(s)")
         leaderboard = build_leaderboard(runs, request.rank_by, request.aggregate, request.rank_on)
-        recorded = {run.run_id for run in runs if run.tags.get(STORE_ERRORS_TAG)}
-        errors = self._source.store_errors([row.run_id for row in leaderboard.results if row.run_id in recorded])
+        recorded = {run.run_id for run in runs if run.errors_artifact}
+        errors = self._source.series_errors([row.run_id for row in leaderboard.results if row.run_id in recorded])
         test, note = None, "fewer than two models to compare"
         top = leaderboard.top_two()
         if top:
@@ -131,7 +131,7 @@ class RankRuns:
         return BenchmarkReport(
             generated_at=self._clock(), source=self._source.describe(), request=request,
             experiments=tuple(experiments), runs=tuple(runs), leaderboard=leaderboard,
-            significance=test, significance_note=note, store_errors=errors,
+            significance=test, significance_note=note, series_errors=errors,
         )
 
 

@@ -1,5 +1,5 @@
 """What the dashboard shows beyond a benchmark report: the portfolio at a glance, the registry,
-one store's forecast with its history, and an uploaded table of predictions."""
+one series' forecast with its history, and an uploaded table of predictions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from application.benchmark import BenchmarkReport
-from application.ports import ModelRegistry, PredictionsReader, RunSource, StoreErrors
+from application.ports import ForecastModel, ModelRegistry, PredictionsReader, RunSource, SeriesErrors
 from application.serving import ForecastRequest, ForecastSales, ServedModels
 from domain.errors import InvalidValueError
 from domain.forecasts import Forecast
@@ -82,31 +82,31 @@ class DescribeRegistry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StoreOutlook:
+class SeriesOutlook:
     version: ModelVersion
     history: tuple[tuple[date, float], ...]
     forecast: Forecast
     metrics: Mapping[str, float]
 
 
-class ForecastStore:
-    """One store's forecast as the API would answer it, with the sales history the version
-    forecasts from (the weeks it carries), so both can be drawn on one time axis."""
+class ForecastSeries:
+    """One series' forecast as the API would answer it, with the history the version forecasts
+    from (the periods it carries), so both can be drawn on one time axis."""
 
     def __init__(self, forecast: ForecastSales, models: ServedModels) -> None:
         self._forecast, self._models = forecast, models
 
-    def __call__(self, request: ForecastRequest) -> StoreOutlook:
-        if len(request.store_ids) != 1:
-            raise InvalidValueError("a store outlook is for one store")
+    def __call__(self, request: ForecastRequest) -> SeriesOutlook:
+        if len(request.series_ids) != 1:
+            raise InvalidValueError("a series outlook is for one series")
         result = self._forecast(request)
         version = self._models.resolve(result.forecast.model_name, str(result.forecast.model_version))
-        history = self._models.model(version).history(request.store_ids[0])
-        return StoreOutlook(version=version, history=history, forecast=result.forecast, metrics=result.metrics)
+        history = self._models.model(version).history(request.series_ids[0])
+        return SeriesOutlook(version=version, history=history, forecast=result.forecast, metrics=result.metrics)
 
-    def stores(self, name: str, ref: str) -> tuple[int, ...]:
-        """The stores a version can forecast (loading it if it is not loaded yet)."""
-        return self._models.model(self._models.resolve(check_model_name(name), parse_version_ref(ref))).store_ids
+    def model(self, name: str, ref: str) -> ForecastModel:
+        """The version a reference points at, loaded (if it is not loaded yet): its series, horizon limit, unit."""
+        return self._models.model(self._models.resolve(check_model_name(name), parse_version_ref(ref)))
 
 
 class ReadPredictions:
@@ -123,7 +123,7 @@ class ReadPredictions:
 class RunSnapshot:
     """A RunSource read once: the experiments and FINISHED run summaries of another source, kept
     in memory so the dashboard can re-filter and re-rank without reading the source again.
-    Per-store errors are still asked of the source, for the few runs a ranking needs."""
+    Per-series errors are still asked of the source, for the few runs a ranking needs."""
 
     def __init__(self, source: RunSource, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  timer: Callable[[], float] = time.perf_counter) -> None:
@@ -133,7 +133,7 @@ class RunSnapshot:
         ids = [e.experiment_id for e in self._experiments]
         self._runs = [run.summary() for run in source.runs(ids, summary=True)]
         self.read_at, self.read_seconds = clock(), timer() - started
-        self._errors: dict[str, StoreErrors] = {}
+        self._errors: dict[str, SeriesErrors] = {}
 
     def describe(self) -> str:
         return self._source.describe()
@@ -147,9 +147,9 @@ class RunSnapshot:
         wanted = set(experiment_ids)
         return (run for run in self._runs if run.experiment_id in wanted)
 
-    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
+    def series_errors(self, run_ids: Sequence[str]) -> dict[str, SeriesErrors]:
         missing = [i for i in run_ids if i not in self._errors]
         if missing:
-            found = self._source.store_errors(missing)
+            found = self._source.series_errors(missing)
             self._errors.update({i: found.get(i, {}) for i in missing})
         return {i: self._errors[i] for i in run_ids if self._errors[i]}

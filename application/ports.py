@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
-from domain.columns import RECOGNISE, ColumnSpec
+from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
 from domain.forecasts import ForecastPoint
 from domain.models import ModelVersion, Promotion, RegisteredModel
 from domain.predictions import PredictionTable
@@ -22,7 +22,7 @@ Progress = Callable[[str], None]
 
 
 class SalesDataset(Protocol):
-    """A validated weekly sales table; only its identity matters to the application."""
+    """A validated panel of series; only its identity matters to the application."""
 
     info: DatasetInfo
 
@@ -48,9 +48,11 @@ class TrainedModel:
 
 
 class SalesSource(Protocol):
-    def load(self, path: str | None, name: str | None = None, columns: ColumnSpec = RECOGNISE) -> SalesDataset:
-        """Load and validate a sales table (None: the built-in synthetic one), its id, time and target
-        columns as `columns` names them or recognised by name; DataError if unusable."""
+    def load(self, path: str | None, name: str | None = None, columns: ColumnSpec = RECOGNISE,
+             panel: PanelSpec = INFER) -> SalesDataset:
+        """Load and validate a long table of series (None: the built-in synthetic one), its id, time
+        and target columns as `columns` names them or recognised by name, its frequency, filling and
+        holidays as `panel` says; DataError if unusable."""
 
 
 class ModelTrainer(Protocol):
@@ -78,7 +80,7 @@ class ExperimentTracker(Protocol):
         """Open a run; it ends FINISHED, or FAILED if the block raises. TrackingUnavailableError if unreachable."""
 
 
-StoreErrors = Mapping[int, Mapping[str, float]]  # store id -> metric -> test error of that store
+SeriesErrors = Mapping[str, Mapping[str, float]]  # series id -> metric -> test error of that series
 
 
 class RunSource(Protocol):
@@ -96,8 +98,8 @@ class RunSource(Protocol):
         """The runs of these experiments, FINISHED ones only unless include_unfinished; with
         summary=True the source may return Run.summary() of each run, if that is cheaper."""
 
-    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
-        """Per-store test errors of those runs that recorded them (others are left out)."""
+    def series_errors(self, run_ids: Sequence[str]) -> dict[str, SeriesErrors]:
+        """Per-series test errors of those runs that recorded them (others are left out)."""
 
 
 class RunFeed(RunSource, Protocol):
@@ -115,7 +117,7 @@ class RunWarehouse(Protocol):
         """Runs from `origin` that were not finished at the last sync, to be fetched again."""
 
     def save(self, origin: str, experiments: Sequence[Experiment], runs: Sequence[Run],
-             errors: Mapping[str, StoreErrors], watermark_ms: int | None) -> None:
+             errors: Mapping[str, SeriesErrors], watermark_ms: int | None) -> None:
         """Insert or replace these runs and move the watermark, all in one transaction."""
 
 
@@ -132,14 +134,17 @@ class ResultsWriter(Protocol):
 class ForecastModel(Protocol):
     """A loaded model version that can forecast."""
 
-    store_ids: tuple[int, ...]
-    last_week: date
+    series_ids: tuple[str, ...]
+    last_period: date
+    max_horizon: int
+    unit: str  # what a period is: day, week, month
 
-    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
-        """Points per store and step; UnknownStoreError for a store it was not trained on."""
+    def forecast(self, series_ids: Sequence[str], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+        """Points per series and step; UnknownSeriesError for a series it was not trained on,
+        InvalidValueError for a horizon beyond max_horizon."""
 
-    def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
-        """The weekly sales of the store that the model forecasts from, oldest first; UnknownStoreError."""
+    def history(self, series_id: str) -> tuple[tuple[date, float], ...]:
+        """The values of the series that the model forecasts from, oldest first; UnknownSeriesError."""
 
 
 class PredictionsReader(Protocol):

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 from application.ports import ForecastModel, Locks, ModelLoader, ModelRegistry
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon
+from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon, series_id
 from domain.leaderboard import evidence_split
 from domain.models import (
     CHAMPION,
@@ -131,16 +131,17 @@ class ServedModels:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ForecastRequest:
-    store_ids: tuple[int, ...]
-    horizon: int = DEFAULT_HORIZON
+    series_ids: tuple[str, ...]
+    horizon: int = DEFAULT_HORIZON  # checked against the version's own limit when it answers
     model_name: str | None = None
     model_version: str | None = None  # None: the default model's champion, or `latest` of a named model
     include_intervals: bool = True
     confidence_level: float = DEFAULT_CONFIDENCE
 
     def __post_init__(self) -> None:
-        if not self.store_ids:
-            raise InvalidValueError("give store_id or a non-empty store_ids")
+        if not self.series_ids:
+            raise InvalidValueError("give series_id or a non-empty series_ids")
+        object.__setattr__(self, "series_ids", tuple(series_id(s) for s in self.series_ids))
         check_horizon(self.horizon)
         check_confidence(self.confidence_level)
         if self.model_name is not None:
@@ -196,7 +197,7 @@ class ForecastSales:
         version = self._models.resolve(name, request.model_version or ref)
         model = self._models.model(version)
         confidence = request.confidence_level if request.include_intervals else None
-        points = model.forecast(list(dict.fromkeys(request.store_ids)), request.horizon, confidence)
+        points = model.forecast(list(dict.fromkeys(request.series_ids)), request.horizon, confidence)
         forecast = Forecast(
             model_name=version.name, model_version=version.version, confidence_level=confidence, points=points
         )

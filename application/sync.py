@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import Progress, RunFeed, RunWarehouse
-from domain.runs import STORE_ERRORS_TAG
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,7 +21,7 @@ class SyncReport:
 
 class SyncWarehouse:
     """Rules: the first sync reads every run; later ones read only runs started or ended since
-    the watermark, plus the runs that were still unfinished; per-store errors are copied for
+    the watermark, plus the runs that were still unfinished; per-series errors are copied for
     runs that recorded them; everything fetched is saved in one transaction, so a sync that
     fails midway (tracking store down) leaves the warehouse exactly as it was.
     """
@@ -36,10 +35,10 @@ class SyncWarehouse:
         progress(f"reading {'all runs' if watermark is None else 'runs changed since the last sync'} from {origin}")
         experiments = self._feed.experiments()
         runs = list(self._feed.changed_since(watermark, self._warehouse.unfinished_run_ids(origin)))
-        recorded = [run for run in runs if run.tags.get(STORE_ERRORS_TAG)]
+        recorded = [run for run in runs if run.errors_artifact]
         if recorded:
-            progress(f"reading per-store errors of {len(recorded)} run(s)")
-        errors = self._feed.store_errors([run.run_id for run in recorded])
+            progress(f"reading per-series errors of {len(recorded)} run(s)")
+        errors = self._feed.series_errors([run.run_id for run in recorded])
         times = [int(t.timestamp() * 1000) for run in runs for t in (run.start_time, run.end_time) if t is not None]
         new_watermark = max(times + ([watermark] if watermark is not None else []), default=watermark)
         self._warehouse.save(origin, experiments, runs, errors, new_watermark)

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from application.ports import ExperimentTracker, ModelTrainer, Progress, SalesSource
-from domain.columns import ColumnSpec
+from application.ports import ExperimentTracker, ModelTrainer, Progress, SalesDataset, SalesSource
+from domain.columns import ColumnSpec, PanelSpec
 from domain.errors import TrainingError
 from domain.models import ModelVersion
 from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, DatasetInfo, EvaluationProtocol
@@ -20,9 +20,15 @@ class TrainRequest:
     data_path: str | None = None
     dataset_name: str | None = None
     columns: ColumnSpec = field(default_factory=ColumnSpec)
+    panel: PanelSpec = field(default_factory=PanelSpec)
     experiment_name: str = DEFAULT_EXPERIMENT
-    protocol: EvaluationProtocol = field(default_factory=EvaluationProtocol)
+    horizon: int | None = None  # None: the default of the panel's frequency
+    folds: int = EvaluationProtocol().folds
     register: bool = True
+
+    def protocol(self, dataset: DatasetInfo) -> EvaluationProtocol:
+        """The protocol for this dataset: its frequency's horizon unless one was asked for."""
+        return EvaluationProtocol(frequency=dataset.frequency, horizon=self.horizon or 0, folds=self.folds)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,11 +45,16 @@ class ModelOutcome:
 class TrainingReport:
     dataset: DatasetInfo
     experiment: str
+    protocol: EvaluationProtocol
     outcomes: tuple[ModelOutcome, ...]
 
     @property
     def failed(self) -> tuple[ModelOutcome, ...]:
         return tuple(o for o in self.outcomes if o.error is not None)
+
+
+def _prefixed(progress: Progress, prefix: str) -> Progress:
+    return lambda message: progress(f"{prefix}: {message}")
 
 
 def _run_name(model: str, now: datetime) -> str:
@@ -52,8 +63,9 @@ def _run_name(model: str, now: datetime) -> str:
 
 class TrainModels:
     """Rules: every model gets its own run named `<model>-<timestamp>`, tagged with its
-    model_type, dataset and data hash; a model that fails to train leaves its run FAILED
-    and the other models still train; only a model that trained is registered.
+    model_type, dataset, data hash, columns, frequency and holiday calendar; the protocol follows
+    the panel's frequency; a model that fails to train leaves its run FAILED and the other models
+    still train; only a model that trained is registered.
     """
 
     def __init__(self, sales: SalesSource, trainer: ModelTrainer, tracker: ExperimentTracker,
@@ -61,37 +73,39 @@ class TrainModels:
         self._sales, self._trainer, self._tracker, self._clock = sales, trainer, tracker, clock
 
     def __call__(self, request: TrainRequest, progress: Progress = lambda message: None) -> TrainingReport:
-        dataset = self._sales.load(request.data_path, request.dataset_name, request.columns)
-        progress(f"{dataset.info.name}: {dataset.info.columns}")
-        request.protocol.check_length(dataset.info.weeks)
-        outcomes = []
-        for number, model in enumerate(request.models, start=1):
-            prefix = f"[{number}/{len(request.models)}] {model}"
+        dataset = self._sales.load(request.data_path, request.dataset_name, request.columns, request.panel)
+        info = dataset.info
+        protocol = request.protocol(info)
+        progress(f"{info.name}: {info.describe()}; {info.columns}; holidays: {info.holidays}")
+        if info.filled:
+            progress(f"{info.name}: {info.filled}")
+        protocol.check_length(info.periods)
+        count = len(request.models)
+        outcomes = tuple(self._train(model, dataset, protocol, request, _prefixed(progress, f"[{n}/{count}] {model}"))
+                         for n, model in enumerate(request.models, start=1))
+        return TrainingReport(dataset=info, experiment=request.experiment_name, protocol=protocol, outcomes=outcomes)
 
-            def say(message: str, prefix: str = prefix) -> None:
-                progress(f"{prefix}: {message}")
-
-            say("training")
-            started = time.perf_counter()
-            tags = {"model_type": MODEL_TYPES[model], "dataset": dataset.info.name, "data_sha256": dataset.info.sha256,
-                    "columns": dataset.info.columns}
-            run_id, version, trained, error = "", None, None, None
-            try:
-                with self._tracker.start_run(request.experiment_name, _run_name(model, self._clock()), tags) as run:
-                    run_id = run.run_id
-                    run.log_dataset(dataset)
-                    trained = self._trainer.train(model, dataset, request.protocol, say)
-                    run.log_trained(trained)
-                    if request.register:
-                        version = run.register(trained)
-            except TrainingError as exc:
-                error = str(exc)
-            seconds = time.perf_counter() - started
-            outcomes.append(ModelOutcome(model=model, run_id=run_id, seconds=seconds, version=version, error=error,
-                                         metrics=trained.metrics if trained and not error else {}))
-            say(
-                f"FAILED: {error}"
-                if error
-                else f"done in {seconds:.1f}s" + (f", registered as version {version.version}" if version else "")
-            )
-        return TrainingReport(dataset=dataset.info, experiment=request.experiment_name, outcomes=tuple(outcomes))
+    def _train(self, model: str, dataset: SalesDataset, protocol: EvaluationProtocol, request: TrainRequest,
+               say: Progress) -> ModelOutcome:
+        say("training")
+        started = time.perf_counter()
+        info = dataset.info
+        tags = {"model_type": MODEL_TYPES[model], "dataset": info.name, "data_sha256": info.sha256,
+                "columns": info.columns, "frequency": info.frequency.code, "holidays": info.holidays,
+                **({"filled": info.filled} if info.filled else {})}
+        run_id, version, trained, error = "", None, None, None
+        try:
+            with self._tracker.start_run(request.experiment_name, _run_name(model, self._clock()), tags) as run:
+                run_id = run.run_id
+                run.log_dataset(dataset)
+                trained = self._trainer.train(model, dataset, protocol, say)
+                run.log_trained(trained)
+                if request.register:
+                    version = run.register(trained)
+        except TrainingError as exc:
+            error = str(exc)
+        seconds = time.perf_counter() - started
+        say(f"FAILED: {error}" if error
+            else f"done in {seconds:.1f}s" + (f", registered as version {version.version}" if version else ""))
+        return ModelOutcome(model=model, run_id=run_id, seconds=seconds, version=version, error=error,
+                            metrics=trained.metrics if trained and not error else {})

@@ -38,7 +38,10 @@ import pandas as pd
 from adapters.filesystem.sales_csv import CsvSalesSource
 from adapters.forecasting.table import Panel
 from adapters.forecasting.trainer import ForecastingModelTrainer
-from domain.training import MODEL_TYPES, SEASON, EvaluationProtocol
+from domain.frequency import WEEKLY_FRIDAY
+from domain.training import MODEL_TYPES, EvaluationProtocol
+
+SEASON = WEEKLY_FRIDAY.season  # the peers are configured for the weekly Walmart table
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "Walmart.csv"
 Forecaster = Callable[[pd.DataFrame, int], np.ndarray]  # long history up to the origin, steps -> steps x series
@@ -46,13 +49,13 @@ Forecaster = Callable[[pd.DataFrame, int], np.ndarray]  # long history up to the
 
 def long_frame(panel: Panel, origin: int) -> pd.DataFrame:
     """unique_id, ds, y of every store up to and including the origin (the Nixtla convention)."""
-    weeks, stores = panel.weeks[: origin + 1].astype("datetime64[ns]"), panel.stores
+    weeks, stores = panel.periods[: origin + 1].astype("datetime64[ns]"), panel.series
     return pd.DataFrame({"unique_id": np.repeat(stores, len(weeks)), "ds": np.tile(weeks, len(stores)),
                          "y": panel.sales[: origin + 1].T.ravel()})
 
 
 def grid(found: pd.DataFrame, column: str, stores: np.ndarray, steps: int) -> np.ndarray:
-    """steps x stores from a long forecast frame."""
+    """steps x stores from a long forecast frame, the stores in the order given (the panel's)."""
     wide = found.pivot(index="ds", columns="unique_id", values=column)
     return wide[list(stores)].to_numpy()[:steps]
 
@@ -69,7 +72,7 @@ def statsforecast_member(name: str) -> Forecaster:
 
         model = {"MSTL": MSTL, "AutoTheta": AutoTheta}[name](season_length=SEASON)
         found = StatsForecast(models=[model], freq="W-FRI", n_jobs=1).forecast(df=history, h=steps)
-        return grid(found, name, np.sort(history["unique_id"].unique()), steps)
+        return grid(found, name, history["unique_id"].unique(), steps)
 
     return forecast
 
@@ -96,7 +99,7 @@ def mlforecast_member(config: dict) -> Forecaster:
                                 date_features=["week"],
                                 target_transforms=[Differences([SEASON])] if config["difference"] else None)
         forecaster.fit(history, static_features=[])
-        return grid(forecaster.predict(steps), "lgbm", np.sort(history["unique_id"].unique()), steps)
+        return grid(forecaster.predict(steps), "lgbm", history["unique_id"].unique(), steps)
 
     return forecast
 
@@ -126,7 +129,7 @@ def autogluon_member() -> Forecaster | None:
             time_limit=600,
         )
         found = predictor.predict(data).reset_index().rename(columns={"item_id": "unique_id", "timestamp": "ds"})
-        return grid(found, "mean", np.sort(history["unique_id"].unique()), steps)
+        return grid(found, "mean", history["unique_id"].unique(), steps)
 
     return forecast
 
@@ -168,10 +171,10 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     logging.getLogger("lightning").setLevel(logging.ERROR)
     table, protocol = CsvSalesSource().load(args.data), EvaluationProtocol()
-    panel = Panel.from_frame(table.frame)
-    origins = [*protocol.fold_origins(len(panel.weeks)), protocol.test_origin(len(panel.weeks))]
-    labels = [f"{'test' if o == origins[-1] else f'fold{k + 1}'} {panel.weeks[o]}" for k, o in enumerate(origins)]
-    print(f"data: {args.data or 'synthetic'}; MAPE % of {protocol.horizon} weeks x {len(panel.stores)} stores "
+    panel = table.panel
+    origins = [*protocol.fold_origins(len(panel.periods)), protocol.test_origin(len(panel.periods))]
+    labels = [f"{'test' if o == origins[-1] else f'fold{k + 1}'} {panel.periods[o]}" for k, o in enumerate(origins)]
+    print(f"data: {args.data or 'synthetic'}; MAPE % of {protocol.horizon} weeks x {len(panel.series)} stores "
           f"from each origin, nothing after it seen; in-process calls", flush=True)
     trainer = ForecastingModelTrainer()
     members = list(MODEL_TYPES) if args.members == "all" else args.members.split(",")

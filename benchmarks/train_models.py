@@ -13,51 +13,28 @@ portfolio (`--models all`), is checked against its target: under 240 s on the Wa
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from domain.training import MODEL_TYPES
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from benchmarks import processes  # noqa: E402
+from domain.training import MODEL_TYPES  # noqa: E402
 
 BASELINE = "seasonal_naive"
 MODELS = tuple(MODEL_TYPES)
 TARGET_SECONDS = 240  # the whole portfolio on the Walmart table
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "Walmart.csv"
-
-
-def child(argv: list[str], report: str) -> int:
-    """Run the CLI in this process, then write its own peak RSS (ru_maxrss is KiB on Linux)."""
-    from entrypoints.cli import main
-
-    code = main(argv)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    Path(report).write_text(json.dumps({"code": code, "peak_mib": peak_mib}))
-    return code
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "Walmart.csv"
 
 
 def measure(models: str, data: str | None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.json"
-        argv = ["train", "--models", models] + (["--data", data] if data else [])
-        env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{folder}/mlflow.db"}
-        started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--child", str(report), *argv], cwd=folder, env=env,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seconds = time.perf_counter() - started
-        result = json.loads(report.read_text())
-    if result["code"] != 0:
-        raise SystemExit(f"training {models} exited {result['code']}")
-    return {"seconds": seconds, "peak_mib": result["peak_mib"]}
+        return processes.measure(__file__, ["train", "--models", models] + (["--data", data] if data else []), folder)
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        sys.exit(child(sys.argv[3:], sys.argv[2]))
+    processes.run_child_if_asked()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA) if DEFAULT_DATA.is_file() else None,
                         help="sales CSV (default: ../shared/data/Walmart.csv if present, else the synthetic table)")

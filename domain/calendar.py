@@ -34,7 +34,3 @@ def is_holiday_week(week_ending: date) -> bool:
     """True if a holiday falls in the seven days that end on `week_ending`."""
     start = week_ending - timedelta(days=6)
     return any(start <= day <= week_ending for year in {start.year, week_ending.year} for day in holidays(year))
-
-
-def weeks_after(last_week: date, steps: int) -> tuple[date, ...]:
-    return tuple(last_week + timedelta(weeks=step) for step in range(1, steps + 1))

@@ -1,4 +1,5 @@
-"""Which columns of a user's long-format table hold the series id, the time and the target.
+"""Which columns of a user's long-format table hold the series id, the time and the target, and
+what the user said about the panel they make (frequency, filling, holidays).
 
 Rules: a column the user names (`--id-col`, `--time-col`, `--target-col`) is taken as named and
 must exist; otherwise a role is recognised by name, case-insensitively, from the Walmart preset
@@ -10,10 +11,12 @@ dd-mm-yyyy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.errors import DataError
+from domain.errors import DataError, InvalidValueError
+from domain.frequency import Frequency, parse_frequency
 
 ROLES = ("id", "time", "target")
 FLAGS = {"id": "--id-col", "time": "--time-col", "target": "--target-col"}
@@ -90,3 +93,37 @@ def choose_columns(header: Sequence[str], spec: ColumnSpec = RECOGNISE) -> Colum
     return ColumnChoice(id=taken["id"], time=taken["time"], target=taken["target"],
                         date_format=spec.date_format or default,
                         named=tuple(role for role in ROLES if getattr(spec, role) is not None))
+
+
+FILLS = ("none", "zero", "interpolate")
+_COUNTRY = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,4})?$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PanelSpec:
+    """What the user said about the panel: its frequency (None: inferred from the dates), what fills
+    a missing period inside a series (`none`: it is an error), and the holiday calendar (None:
+    `walmart` for a weekly panel, `none` otherwise)."""
+
+    frequency: str | None = None
+    fill: str = "none"
+    holidays: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.frequency is not None:
+            object.__setattr__(self, "frequency", parse_frequency(self.frequency))
+        if self.fill not in FILLS:
+            raise InvalidValueError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
+        if self.holidays is not None and self.holidays.lower() not in ("walmart", "none") \
+                and not _COUNTRY.match(self.holidays):
+            raise InvalidValueError(f"--holidays must be walmart, none or a country code such as US or DE, "
+                                    f"not {self.holidays!r}")
+
+    def calendar_for(self, frequency: Frequency) -> str:
+        """The holiday calendar of a panel of this frequency."""
+        if self.holidays is not None:
+            return self.holidays.lower() if self.holidays.lower() in ("walmart", "none") else self.holidays.upper()
+        return "walmart" if frequency.name == "weekly" else "none"
+
+
+INFER = PanelSpec()

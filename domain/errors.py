@@ -31,8 +31,8 @@ class UnknownModelError(NotFoundError):
     """No model (or model version) with that name, number or alias."""
 
 
-class UnknownStoreError(NotFoundError):
-    """The store is not one the model was trained on."""
+class UnknownSeriesError(NotFoundError):
+    """The series is not one the model was trained on."""
 
 
 class UnknownExperimentError(NotFoundError):

@@ -1,21 +1,22 @@
-"""Forecasts with prediction intervals."""
+"""Forecasts with prediction intervals, for series named by their id."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from domain.errors import InvalidValueError
+from domain.frequency import MAX_HORIZON
 
-MAX_HORIZON = 52
-DEFAULT_HORIZON = 12
+DEFAULT_HORIZON = 12  # of a weekly panel; each frequency has its own (domain.frequency)
 DEFAULT_CONFIDENCE = 0.9
-MAX_STORE_ID = 1_000_000  # store ids are 1..this: a table with others is refused at training, not at serving
+MAX_SERIES_ID = 200  # characters of a series id
 
 
-def check_horizon(horizon: int) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_HORIZON:
-        raise InvalidValueError(f"horizon must be a whole number of weeks in 1..{MAX_HORIZON}, not {horizon!r}")
+def check_horizon(horizon: int, limit: int = MAX_HORIZON) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= limit:
+        raise InvalidValueError(f"horizon must be a whole number of periods in 1..{limit}, not {horizon!r}")
     return horizon
 
 
@@ -25,11 +26,29 @@ def check_confidence(level: float) -> float:
     return float(level)
 
 
+def series_id(value: object) -> str:
+    """A series id as the portfolio keeps it: text, the id of a whole number written without a
+    fraction (7, 7.0 and "7" are one series); InvalidValueError if it is empty or too long."""
+    if isinstance(value, bool):
+        raise InvalidValueError(f"a series id is text or a whole number, not {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not text or len(text) > MAX_SERIES_ID or not text.isprintable():
+        raise InvalidValueError(f"a series id is 1..{MAX_SERIES_ID} printable characters, not {value!r}")
+    return text
+
+
+def series_order(ids: Iterable[str]) -> list[str]:
+    """Ids in the order people expect: whole numbers by value (2 before 10), then text."""
+    return sorted(ids, key=lambda text: (0, int(text), "") if text.isdigit() else (1, 0, text))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ForecastPoint:
-    """The forecast for one store and one week ahead, with its interval if one was asked for."""
+    """The forecast for one series and one period ahead, with its interval if one was asked for."""
 
-    store_id: int
+    series_id: str
     step: int
     date: date
     prediction: float
@@ -48,7 +67,7 @@ class ForecastPoint:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Forecast:
-    """A multi-step forecast of one model version for one or more stores."""
+    """A multi-step forecast of one model version for one or more series."""
 
     model_name: str
     model_version: int
@@ -62,8 +81,8 @@ class Forecast:
             check_confidence(self.confidence_level)
 
     @property
-    def store_ids(self) -> tuple[int, ...]:
-        return tuple(dict.fromkeys(p.store_id for p in self.points))
+    def series_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.series_id for p in self.points))
 
-    def for_store(self, store_id: int) -> tuple[ForecastPoint, ...]:
-        return tuple(p for p in self.points if p.store_id == store_id)
+    def for_series(self, series: str) -> tuple[ForecastPoint, ...]:
+        return tuple(p for p in self.points if p.series_id == series)

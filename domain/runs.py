@@ -12,9 +12,13 @@ from typing import Any
 from domain.errors import InvalidValueError
 from domain.metrics import TEST_SPLIT, canonical_metrics, metric_key
 
-# Tag naming the artifact (a CSV: window, store_id, one column per metric) that holds a run's
-# per-store errors; benchmarks pair two models by store with it.
-STORE_ERRORS_TAG = "per_store_errors"
+# Tag naming the artifact (a CSV: window, series_id, one column per metric) that holds a run's
+# per-series errors; benchmarks pair two models by series with it. Runs of earlier versions name
+# it with the legacy tag (its CSV has a store_id column instead).
+SERIES_ERRORS_TAG = "per_series_errors"
+LEGACY_ERRORS_TAG = "per_store_errors"
+# Tag counting the series that were too short for a member's features, forecast by the baseline.
+BASELINE_SERIES_TAG = "baseline_series"
 # Tag naming each scored window and its origin: "fold1=2011-08-05,...,test=2012-08-03".
 WINDOWS_TAG = "windows"
 
@@ -101,6 +105,11 @@ class Run:
                 or (self.name.rsplit("-", 1)[0] if "-" in self.name else self.name) or "unknown")
 
     @property
+    def errors_artifact(self) -> str | None:
+        """The artifact of the run's per-series errors, under either tag; None if it recorded none."""
+        return self.tags.get(SERIES_ERRORS_TAG) or self.tags.get(LEGACY_ERRORS_TAG) or None
+
+    @property
     def dataset_name(self) -> str:
         """Tag dataset, param dataset, param dataset_name."""
         for value in (self.tags.get("dataset"), self.params.get("dataset"), self.params.get("dataset_name")):
@@ -113,9 +122,10 @@ class Run:
         model_name and dataset, no params. Summaries are smaller to store and faster to read,
         and the summary of a summary is itself."""
         tags = {"model_name": self.model_name, "dataset": self.dataset_name}
-        for kept in (STORE_ERRORS_TAG, WINDOWS_TAG):
-            if self.tags.get(kept):
-                tags[kept] = self.tags[kept]
+        if self.errors_artifact:
+            tags[SERIES_ERRORS_TAG] = self.errors_artifact
+        if self.tags.get(WINDOWS_TAG):
+            tags[WINDOWS_TAG] = self.tags[WINDOWS_TAG]
         if not self.params and tags == self.tags and self.metrics == self._canonical:
             return self
         return Run(run_id=self.run_id, experiment_id=self.experiment_id, name=self.name, status=self.status,

@@ -26,7 +26,7 @@ class PairedTest:
     statistic: float
     p_value: float
     mean_difference: float  # mean of a - b: negative when a has the smaller errors
-    paired_by: str  # what a pair is: "store" or "fold"
+    paired_by: str  # what a pair is: "series" or "fold"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.p_value <= 1.0:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.errors import DataError, InvalidValueError
-from domain.forecasts import check_horizon
+from domain.frequency import WEEKLY_FRIDAY, Frequency
 
 # Model key (registered model name) -> model_type tag.
 MODEL_TYPES = {
@@ -16,11 +16,10 @@ MODEL_TYPES = {
     "randomforest": "RandomForest",
     "aligned_naive": "AlignedNaive",
     "mstl": "MSTL",
-    "autotheta": "AutoTheta",
+    "theta": "Theta",
     "seasonal_naive": "SeasonalNaive",
     "ensemble": "Ensemble",  # trained last: it combines the others' forecasts
 }
-SEASON = 52  # weeks in a retail year; the seasonal-naive forecast repeats the week a year ago
 DEFAULT_EXPERIMENT = "walmart_sales_forecasting"
 
 
@@ -39,62 +38,77 @@ def parse_model_keys(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvaluationProtocol:
-    """Out-of-time evaluation: the last `horizon` weeks of every store are the test set,
-    forecast from one origin; `folds` earlier origins, a quarter (13 weeks) apart or one
-    horizon apart if that is longer, form the rolling-origin backtest. On the Walmart
-    calendar the quarterly stride puts one 12-week fold over Thanksgiving-to-Christmas 2011.
+    """Out-of-time evaluation: the last `horizon` periods of every series are the test set,
+    forecast from one origin; `folds` earlier origins, a quarter of a year apart (13 weeks, 91
+    days, 3 months) or one horizon apart if that is longer, form the rolling-origin backtest. On
+    the Walmart calendar the quarterly stride puts one 12-week fold over Thanksgiving-to-Christmas
+    2011. The horizon defaults to the frequency's (12 weeks, 14 days, 6 months).
     """
 
-    horizon: int = 12
+    frequency: Frequency = WEEKLY_FRIDAY
+    horizon: int = 0  # 0: the frequency's default
     folds: int = 4
 
     def __post_init__(self) -> None:
-        check_horizon(self.horizon)
+        if self.horizon == 0:
+            object.__setattr__(self, "horizon", self.frequency.default_horizon)
+        self.frequency.check_horizon(self.horizon)
         # Intervals are calibrated on backtest errors, so at least one fold is needed.
         if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 1:
             raise InvalidValueError(f"folds must be a whole number >= 1, not {self.folds!r}")
 
     @property
+    def season(self) -> int:
+        return self.frequency.season
+
+    @property
     def fold_stride(self) -> int:
-        return max(13, self.horizon)
+        return max(self.frequency.quarter, self.horizon)
 
-    def test_origin(self, n_weeks: int) -> int:
-        """Index of the last week the test forecast may see."""
-        return n_weeks - 1 - self.horizon
+    def test_origin(self, periods: int) -> int:
+        """Index of the last period the test forecast may see."""
+        return periods - 1 - self.horizon
 
-    def fold_origins(self, n_weeks: int) -> tuple[int, ...]:
-        test = self.test_origin(n_weeks)
+    def fold_origins(self, periods: int) -> tuple[int, ...]:
+        test = self.test_origin(periods)
         return tuple(test - self.fold_stride * k for k in range(self.folds, 0, -1))
 
-    def min_weeks(self) -> int:
-        # The earliest origin needs a full season behind it for the same-week-last-year value.
-        # One more week so the MASE scale (in-sample seasonal-naive error) has a week to average.
-        return SEASON + self.fold_stride * self.folds + self.horizon + 1
+    def min_periods(self) -> int:
+        # The earliest origin needs a full season behind it for the same-period-last-season value.
+        # One more period so the MASE scale (in-sample seasonal-naive error) has a period to average.
+        return self.season + self.fold_stride * self.folds + self.horizon + 1
 
-    def check_length(self, n_weeks: int) -> None:
-        if n_weeks < self.min_weeks():
+    def check_length(self, periods: int) -> None:
+        if periods < self.min_periods():
+            unit = self.frequency.unit
             raise DataError(
-                f"the table has {n_weeks} weeks per store; horizon {self.horizon} with {self.folds} "
-                f"backtest folds needs at least {self.min_weeks()}"
+                f"the table spans {periods} {unit}s; horizon {self.horizon} with {self.folds} "
+                f"backtest folds needs at least {self.min_periods()} (fewer with --folds or --horizon)"
             )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DatasetInfo:
-    """Identity of a sales table: name, content hash and extent."""
+    """Identity of a panel: name, content hash and extent."""
 
     name: str
     sha256: str
     source: str
-    stores: int
-    weeks: int
-    first_week: date
-    last_week: date
+    series: int
+    periods: int  # the periods from the first date of any series to the last
+    first_period: date
+    last_period: date
+    frequency: Frequency = WEEKLY_FRIDAY
     columns: str = ""  # which columns were taken, and how dates were read
+    filled: str = ""  # what filled missing periods, if any were
+    holidays: str = ""  # the holiday calendar the year-ago values are aligned on
 
     def __post_init__(self) -> None:
         if not self.name:
             raise InvalidValueError("a dataset needs a name")
-        if self.stores < 1 or self.weeks < 1:
-            raise InvalidValueError("a dataset needs at least one store and one week")
+        if self.series < 1 or self.periods < 1:
+            raise InvalidValueError("a dataset needs at least one series and one period")
 
+    def describe(self) -> str:
+        return (f"{self.series:,} series x {self.periods} {self.frequency.unit}s ({self.frequency.code}), "
+                f"{self.first_period}..{self.last_period}")

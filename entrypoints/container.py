@@ -14,7 +14,7 @@ from dependency_injector import containers, providers
 
 from application.benchmark import BenchmarkRuns, RankRuns
 from application.breaker import BreakerRegistry
-from application.dashboard import DescribeRegistry, ForecastStore, ReadPredictions
+from application.dashboard import DescribeRegistry, ForecastSeries, ReadPredictions
 from application.portfolio import RunPortfolio
 from application.serving import (
     CheckHealth,
@@ -89,7 +89,7 @@ class Container(containers.DeclarativeContainer):
     # The dashboard switches its run source per session: each source by name, beside the Selector.
     run_sources = providers.Aggregate(mlflow=mlflow_runs, duckdb=warehouse, json=json_runs)
     describe_registry = providers.Factory(DescribeRegistry, registry=model_registry)
-    forecast_store = providers.Factory(ForecastStore, forecast=forecast_sales, models=served_models)
+    forecast_series = providers.Factory(ForecastSeries, forecast=forecast_sales, models=served_models)
     predictions_reader = providers.Singleton(adapter("adapters.filesystem.predictions_csv.CsvPredictionsReader"))
     read_predictions = providers.Factory(ReadPredictions, reader=predictions_reader)
 

@@ -111,7 +111,7 @@ def serve_api_and_dashboard(settings: Settings, results_json: str, host: str, ap
             children[name] = subprocess.Popen(command, start_new_session=True)
         print("starting the API and the dashboard ...", file=sys.stderr, flush=True)
         _wait_ready(children, {"API": f"{api_url}/health", "dashboard": f"{dashboard_url}/"})
-        body = '{"store_id": 1, "horizon": 12, "confidence_level": 0.9}'
+        body = '{"series_id": "1", "horizon": 12, "confidence_level": 0.9}'
         print(f"\nAPI        {api_url}  (docs {api_url}/schema)\nDashboard  {dashboard_url}\n"
               f"Try        curl -s {api_url}/predict -H 'Content-Type: application/json' -d {shlex.quote(body)}\n"
               "Ctrl-C stops both.", flush=True)

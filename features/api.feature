@@ -7,34 +7,44 @@ Feature: Forecasts and promotions over HTTP
   Background:
     Given the API over the trained store, with promotion token "s3cret"
 
-  Scenario: Forecast one store with intervals
-    When I POST /predict with {"store_id": 7, "model_name": "lightgbm"}
+  Scenario: Forecast one series with intervals
+    When I POST /predict with {"series_id": "7", "model_name": "lightgbm"}
     Then the status is 200
-    And store 7 gets 12 weekly predictions from 2012-11-02 inside their intervals
+    And series "7" gets 12 weekly predictions from 2012-11-02 inside their intervals
     And the answer names lightgbm version 1 with the test metrics of its run
 
-  Scenario: Forecast a batch of stores without intervals
-    When I POST /predict with {"store_ids": [1, 2, 45], "horizon": 4, "model_name": "seasonal_naive", "model_version": "1", "include_intervals": false}
+  Scenario: A numbered series can be named by number
+    When I POST /predict with {"series_id": 7, "model_name": "lightgbm"}
     Then the status is 200
-    And stores 1, 2, 45 get 4 predictions each and no intervals
+    And series "7" gets 12 weekly predictions from 2012-11-02 inside their intervals
+
+  Scenario: Forecast a batch of series without intervals
+    When I POST /predict with {"series_ids": ["1", "2", "45"], "horizon": 4, "model_name": "seasonal_naive", "model_version": "1", "include_intervals": false}
+    Then the status is 200
+    And series 1, 2, 45 get 4 predictions each and no intervals
+
+  Scenario: The deprecated store_id still works and says so
+    When I POST /predict with {"store_id": 7, "model_name": "lightgbm"}
+    Then the status is 200
+    And the answer is the forecast of series "7" and says "store_id and store_ids are deprecated"
 
   Scenario: A higher confidence level gives a wider interval
-    When I forecast store 3 with lightgbm at confidence 0.8 and at 0.99
+    When I forecast series "3" with lightgbm at confidence 0.8 and at 0.99
     Then every interval at 0.99 is wider than at 0.8
 
   Scenario: Without a model name the best champion serves, not the latest lightgbm
     Given seasonal_naive version 1 is the champion
-    When I POST /predict with {"store_id": 5}
+    When I POST /predict with {"series_id": "5"}
     Then the status is 200
     And the answer names seasonal_naive version 1 with the test metrics of its run
 
   Scenario: Without any champion the latest lightgbm serves
-    When I POST /predict with {"store_id": 5}
+    When I POST /predict with {"series_id": "5"}
     Then the status is 200
     And the answer names lightgbm version 1 with the test metrics of its run
 
   Scenario: A named model without a version serves its latest
-    When I POST /predict with {"store_id": 5, "model_name": "seasonal_naive"}
+    When I POST /predict with {"series_id": "5", "model_name": "seasonal_naive"}
     Then the status is 200
     And the answer names seasonal_naive version 2 with the test metrics of its run
 
@@ -65,7 +75,7 @@ Feature: Forecasts and promotions over HTTP
     And I promote seasonal_naive version 2 to alias "challenger" with token "s3cret"
     Then the status is 200
     And the promotion moved challenger from version 1 to version 2
-    When I POST /predict with {"store_id": 1, "model_name": "seasonal_naive", "model_version": "challenger"}
+    When I POST /predict with {"series_id": "1", "model_name": "seasonal_naive", "model_version": "challenger"}
     Then the answer names seasonal_naive version 2 with the test metrics of its run
     When I GET /models/seasonal_naive/promotions
     Then the history ends with challenger from version 1 to version 2 by "tester"
@@ -82,19 +92,21 @@ Feature: Forecasts and promotions over HTTP
 
     Examples:
       | request                                                              | status | detail                                  |
-      | POST /predict with {"store_id": 1, "model_name": "prophet"}          | 404    | no registered model 'prophet'           |
-      | POST /predict with {"store_id": 1, "model_name": "lightgbm", "model_version": "9"} | 404 | model 'lightgbm' has no version 9 |
-      | POST /predict with {"store_id": 1, "model_name": "lightgbm", "model_version": "gold"} | 404 | model 'lightgbm' has no alias 'gold' |
-      | POST /predict with {"store_id": 99, "model_name": "lightgbm"}        | 404    | this model knows stores 1..45           |
-      | POST /predict with {"store_id": 1, "horizon": 53}                    | 400    | Validation failed                       |
-      | POST /predict with {"store_id": 1, "confidence_level": 0.3}          | 400    | Validation failed                       |
-      | POST /predict with {"horizon": 4}                                    | 400    | exactly one of store_id and store_ids   |
-      | POST /predict with {"store_id": 1, "colour": "red"}                  | 400    | Validation failed                       |
+      | POST /predict with {"series_id": "1", "model_name": "prophet"}          | 404    | no registered model 'prophet'           |
+      | POST /predict with {"series_id": "1", "model_name": "lightgbm", "model_version": "9"} | 404 | model 'lightgbm' has no version 9 |
+      | POST /predict with {"series_id": "1", "model_name": "lightgbm", "model_version": "gold"} | 404 | model 'lightgbm' has no alias 'gold' |
+      | POST /predict with {"series_id": "99", "model_name": "lightgbm"}     | 404    | this model knows 45 series: 1..45       |
+      | POST /predict with {"series_id": "", "model_name": "lightgbm"}       | 400    | Validation failed                       |
+      | POST /predict with {"series_id": "1", "horizon": 53}                    | 400    | Validation failed                       |
+      | POST /predict with {"series_id": "1", "confidence_level": 0.3}          | 400    | Validation failed                       |
+      | POST /predict with {"horizon": 4}                                    | 400    | exactly one of series_id and series_ids |
+      | POST /predict with {"series_id": "1", "store_id": 1}                 | 400    | exactly one of series_id and series_ids |
+      | POST /predict with {"series_id": "1", "colour": "red"}                  | 400    | Validation failed                       |
       | GET /models/nope                                                     | 404    | no registered model 'nope'              |
       | GET /models/..%2Fetc                                                 | 404    | Not Found                               |
       | GET /models/bad%20name                                               | 400    | Validation failed                       |
 
   Scenario: An invalid body names the field
-    When I POST /predict with {"store_id": 1, "horizon": 53}
+    When I POST /predict with {"series_id": "1", "horizon": 53}
     Then the status is 400
     And the error names the field "horizon"

@@ -32,7 +32,23 @@ Feature: The dashboard in a browser
   Scenario: A forecast comes from the registry with its interval band
     When I open the "Forecasts" page
     Then the forecast shown is the champion's and its table has 12 weeks within their intervals
-    And its values are those the registered version forecasts for that store
+    And its values are those the registered version forecasts for that series
+
+  Scenario: The series picker finds one series among 10,000
+    Given a dashboard over a version that forecasts 10,000 series
+    When I open the "Forecasts" page
+    And I type "999" in the series picker
+    Then it offers the series whose id holds "999", 9999 among them
+    When I pick "9999"
+    Then the forecast shown is series 9999's, 12 weeks one week apart
+
+  Scenario: Daily and monthly versions are drawn day by day and month by month
+    Given a dashboard over the store of the daily and monthly panels
+    When I open the "Forecasts" page
+    And I choose the model "lightgbm" and the version "1"
+    Then the forecast table has 12 rows one day apart, the horizon slider going to 28
+    When I choose the model "lightgbm" and the version "2"
+    Then the forecast table has 12 rows one month apart, the horizon slider going to 12
 
   Scenario: The source status says what was read, when, and how much
     When I open the "Overview" page

@@ -18,8 +18,8 @@ Feature: Training the forecasting portfolio
 
   Scenario: A registered version forecasts 12 weeks inside its interval
     Given a store where "lightgbm" was trained on the synthetic default
-    When I load "models:/lightgbm/1" and forecast store 7 for 12 weeks
-    Then I get 12 rows for store 7, one per week after the last training week
+    When I load "models:/lightgbm/1" and forecast series "7" for 12 weeks
+    Then I get 12 rows for series "7", one per week after the last training week
     And every row has lower <= prediction <= upper
 
   Scenario: A CSV without a target column fails with a message naming the flag that decides
@@ -37,13 +37,13 @@ Feature: Training the forecasting portfolio
     And the seasonal_naive run logs test_mape 9.0909 to 4 decimals
 
   Scenario: The statistical members and the ensemble are full citizens
-    When I train "mstl,autotheta,ensemble" with "--folds 2" on the synthetic default
+    When I train "mstl,theta,ensemble" with "--folds 2" on the synthetic default
     Then the command succeeds
     And experiment "walmart_sales_forecasting" has one FINISHED run per model on dataset "synthetic_walmart"
     And each run logs every window, its origin and the overall mean
     And the ensemble logs the weight of each of its members, summing to 1
     And each model is registered as version 1 created by its run
-    And each registered version forecasts store 7 for 12 weeks inside its interval
+    And each registered version forecasts series "7" for 12 weeks inside its interval
 
   Scenario: The ranking weighs every window, not the test window alone
     Given runs where catboost wins the test window but loses every fold to lightgbm

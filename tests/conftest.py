@@ -84,6 +84,27 @@ def walmart_store(tmp_path_factory, walmart_csv) -> tuple[Store, subprocess.Comp
     return trained, result
 
 
+PANEL_MODELS = "lightgbm,xgboost,catboost,seasonal_naive"
+OWN_PANELS = {"daily": 730, "monthly": 96}  # periods of each (the protocol needs 386 days, 43 months)
+
+
+@pytest.fixture(scope="session")
+def own_panels(tmp_path_factory) -> tuple[Store, dict[str, subprocess.CompletedProcess]]:
+    """A daily and a monthly panel of 12 series each, written by `ml-portfolio synthetic` and trained
+    with the boosted models and the baseline into one store, each in the experiment of its name:
+    every model's version 1 is daily, version 2 monthly."""
+    store = Store(tmp_path_factory.mktemp("own-panels"))
+    trained = {}
+    for kind, periods in OWN_PANELS.items():
+        made = run_cli(["synthetic", "--freq", kind, "--series", "12", "--periods", str(periods),
+                        "--output", f"{kind}.csv"], store)
+        assert made.returncode == 0, made.stderr
+        trained[kind] = run_cli(["train", "--models", PANEL_MODELS, "--data", f"{kind}.csv", "--experiment-name",
+                                 kind], store, timeout=1200)
+        assert trained[kind].returncode == 0, trained[kind].stderr
+    return store, trained
+
+
 def free_port() -> int:
     import socket
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from domain.runs import STORE_ERRORS_TAG, Experiment, Run
+from domain.runs import SERIES_ERRORS_TAG, Experiment, Run
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -26,7 +26,7 @@ class RunSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     status: str = "FINISHED"
     minute: int = 0  # start time: T0 plus this many minutes; ends 3 minutes later if finished
-    store_errors: Mapping[int, Mapping[str, float]] | None = None
+    series_errors: Mapping[str, Mapping[str, float]] | None = None
 
     @property
     def start(self) -> datetime:
@@ -37,16 +37,16 @@ class RunSpec:
         return None if self.status in ("RUNNING", "SCHEDULED") else self.start + timedelta(minutes=3)
 
     def all_tags(self) -> dict[str, str]:
-        return {**self.tags, **({STORE_ERRORS_TAG: "per_store_errors.csv"} if self.store_errors else {})}
+        return {**self.tags, **({SERIES_ERRORS_TAG: "per_series_errors.csv"} if self.series_errors else {})}
 
 
-def store_errors_csv(errors: Mapping[int, Mapping[str, float]]) -> str:
+def series_errors_csv(errors: Mapping[str, Mapping[str, float]]) -> str:
     metrics = sorted({m for values in errors.values() for m in values})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["window", "store_id", *metrics])
-    for store, values in sorted(errors.items()):
-        writer.writerow(["test", store, *(values[m] for m in metrics)])
+    writer.writerow(["window", "series_id", *metrics])
+    for series, values in sorted(errors.items()):
+        writer.writerow(["test", series, *(values[m] for m in metrics)])
     return buffer.getvalue()
 
 
@@ -74,8 +74,8 @@ def log_to_mlflow(client, specs: Iterable[RunSpec]) -> dict[str, str]:
             params=[Param(k, v) for k, v in spec.params.items()],
             tags=[RunTag(k, v) for k, v in spec.all_tags().items()],
         )
-        if spec.store_errors:
-            client.log_text(run_id, store_errors_csv(spec.store_errors), "per_store_errors.csv")
+        if spec.series_errors:
+            client.log_text(run_id, series_errors_csv(spec.series_errors), "per_series_errors.csv")
         if spec.end is not None:
             client.set_terminated(run_id, spec.status, end_time=ms(spec.end))
         ids[spec.name] = run_id
@@ -93,7 +93,7 @@ def domain_objects(specs: Iterable[RunSpec]) -> tuple[list[Experiment], list[Run
             end_time=s.end, metrics=s.metrics, params=s.params, tags=s.all_tags())
         for s in specs
     ]
-    errors = {s.name: {k: dict(v) for k, v in s.store_errors.items()} for s in specs if s.store_errors}
+    errors = {s.name: {k: dict(v) for k, v in s.series_errors.items()} for s in specs if s.series_errors}
     return experiments, runs, errors
 
 

@@ -16,11 +16,11 @@ import duckdb
 import msgspec
 import pandas as pd
 
-from adapters.duckdb.tables import CHILD_TABLES, SCHEMA, sync_frames
+from adapters.duckdb.tables import CHILD_TABLES, SCHEMA, UPGRADE, sync_frames
 from application.benchmark import BenchmarkReport
-from application.ports import StoreErrors
+from application.ports import SeriesErrors
 from domain.errors import SourceUnavailableError
-from domain.runs import STORE_ERRORS_TAG, Experiment, Run, from_epoch_ms
+from domain.runs import SERIES_ERRORS_TAG, Experiment, Run, from_epoch_ms
 
 
 @contextmanager
@@ -52,6 +52,9 @@ class DuckDbRunRepository:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             connection = duckdb.connect(str(self._path))
             connection.execute(SCHEMA)
+            if connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_errors'"
+                                  ).fetchall() != [(0,)]:
+                connection.execute(UPGRADE)
             return connection
 
     @contextmanager
@@ -109,7 +112,7 @@ class DuckDbRunRepository:
         rows = self._query(
             "SELECT r.run_id, r.experiment_id, r.name, r.status, r.start_time, r.end_time, "
             "s.model_name, s.dataset_name, "
-            "s.store_errors, s.metrics FROM runs r JOIN run_summaries s USING (run_id) "
+            "s.errors_artifact, s.metrics FROM runs r JOIN run_summaries s USING (run_id) "
             "WHERE r.experiment_id IN (SELECT unnest(?)) AND (? OR r.status = 'FINISHED') ORDER BY r.run_id",
             [list(experiment_ids), include_unfinished],
         )
@@ -117,21 +120,21 @@ class DuckDbRunRepository:
         return iter([
             Run(run_id=run_id, experiment_id=experiment_id, name=name or "", status=status,
                 start_time=from_epoch_ms(start), end_time=from_epoch_ms(end), metrics=decode(metrics),
-                tags={"model_name": model, "dataset": dataset, **({STORE_ERRORS_TAG: errors} if errors else {})})
+                tags={"model_name": model, "dataset": dataset, **({SERIES_ERRORS_TAG: errors} if errors else {})})
             for run_id, experiment_id, name, status, start, end, model, dataset, errors, metrics in rows
         ])
 
-    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
+    def series_errors(self, run_ids: Sequence[str]) -> dict[str, SeriesErrors]:
         if not run_ids:
             return {}
         rows = self._query(
-            "SELECT run_id, store_id, metric, value FROM store_errors WHERE run_id IN (SELECT unnest(?))",
+            "SELECT run_id, series_id, metric, value FROM series_errors WHERE run_id IN (SELECT unnest(?))",
             [list(run_ids)],
         )
-        errors: dict[str, dict[int, dict[str, float]]] = {}
-        for run_id, store, metric, value in rows:
-            errors.setdefault(run_id, {}).setdefault(int(store), {})[metric] = float(value)
-        found: dict[str, StoreErrors] = dict(errors)
+        errors: dict[str, dict[str, dict[str, float]]] = {}
+        for run_id, series, metric, value in rows:
+            errors.setdefault(run_id, {}).setdefault(str(series), {})[metric] = float(value)
+        found: dict[str, SeriesErrors] = dict(errors)
         return found
 
     # -- RunWarehouse ------------------------------------------------------------------------
@@ -148,7 +151,7 @@ class DuckDbRunRepository:
             "SELECT run_id FROM runs WHERE origin = ? AND status IN ('RUNNING', 'SCHEDULED')", [origin])]
 
     def save(self, origin: str, experiments: Sequence[Experiment], runs: Sequence[Run],
-             errors: Mapping[str, StoreErrors], watermark_ms: int | None) -> None:
+             errors: Mapping[str, SeriesErrors], watermark_ms: int | None) -> None:
         frames = sync_frames(origin, experiments, runs, errors)
         with self._connected("write") as connection:
             connection.execute("BEGIN TRANSACTION")

@@ -1,8 +1,8 @@
-"""The benchmark results file (`mlflow_benchmark_results.json`), schema version 1, as msgspec Structs.
+"""The benchmark results file (`mlflow_benchmark_results.json`), schema version 2, as msgspec Structs.
 
 Top-level keys (the fields of `ResultsDocument`, in order):
   schema            "ml-portfolio/benchmark-results"
-  schema_version    1 (a reader refuses other versions)
+  schema_version    2 (version 1, which called series_errors store_errors, is read too; others not)
   generated_at      ISO-8601 UTC time the benchmark ran
   source            where the runs were read, e.g. "mlflow sqlite:///mlflow.db"
   filters           experiments, dataset, models, include_unfinished, rank_by, aggregate, rank_on
@@ -17,7 +17,7 @@ Top-level keys (the fields of `ResultsDocument`, in order):
   runs              every run that took part, as the leaderboard saw it (Run.summary): run_id,
                     experiment_id, name, status, start_time/end_time (epoch ms), metrics under
                     canonical keys, params (empty), tags model_name and dataset
-  store_errors      run_id -> store id -> metric -> test error, for each result row's run_id
+  series_errors     run_id -> series id -> metric -> test error, for each result row's run_id
 A file in this shape is also a run source (`--source json`): its runs give the same ranking.
 """
 
@@ -30,12 +30,12 @@ from typing import Any
 import msgspec
 
 from application.benchmark import BenchmarkReport
-from application.ports import StoreErrors
+from application.ports import SeriesErrors
 from domain.errors import InvalidValueError, SourceUnavailableError
 from domain.runs import Experiment, Run, RunStatus, from_epoch_ms, parse_status, to_epoch_ms
 
 SCHEMA = "ml-portfolio/benchmark-results"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION, READABLE_VERSIONS = 2, (1, 2)
 RESULTS_JSON = "mlflow_benchmark_results.json"
 
 
@@ -124,7 +124,11 @@ class ResultsDocument(msgspec.Struct, kw_only=True):
     significance_note: str
     experiments: list[ExperimentDoc]
     runs: list[RunDoc]
-    store_errors: dict[str, dict[str, dict[str, float]]]
+    series_errors: dict[str, dict[str, dict[str, float]]] = {}
+
+
+class _StoreErrors(msgspec.Struct):  # what version 1 called the per-series errors
+    store_errors: dict[str, dict[str, dict[str, float]]] = {}
 
 
 def run_doc(run: Run) -> RunDoc:
@@ -174,8 +178,8 @@ def report_document(report: BenchmarkReport) -> ResultsDocument:
         significance=_significance(report), significance_note=report.significance_note,
         experiments=[ExperimentDoc(experiment_id=e.experiment_id, name=e.name) for e in report.experiments],
         runs=[run_doc(run) for run in report.runs],
-        store_errors={run_id: {str(store): dict(m) for store, m in errors.items()}
-                      for run_id, errors in report.store_errors.items()},
+        series_errors={run_id: {series: dict(m) for series, m in errors.items()}
+                       for run_id, errors in report.series_errors.items()},
     )
 
 
@@ -187,14 +191,18 @@ def decode_document(content: bytes, where: str) -> ResultsDocument:
         raise SourceUnavailableError(f"cannot read {where} as benchmark results: {exc}") from exc
     if header.schema != SCHEMA:
         raise SourceUnavailableError(f"{where} is not an ml-portfolio benchmark results file")
-    if header.schema_version != SCHEMA_VERSION:
+    if header.schema_version not in READABLE_VERSIONS:
         raise SourceUnavailableError(
-            f"{where} has schema version {header.schema_version}; this version reads {SCHEMA_VERSION}"
+            f"{where} has schema version {header.schema_version}; this version reads "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     try:
-        return msgspec.json.decode(content, type=ResultsDocument)
+        document = msgspec.json.decode(content, type=ResultsDocument)
+        if header.schema_version == 1:
+            document.series_errors = msgspec.json.decode(content, type=_StoreErrors).store_errors
     except msgspec.ValidationError as exc:
         raise SourceUnavailableError(f"{where} is malformed: {exc}") from exc
+    return document
 
 
 class JsonRunRepository:
@@ -236,10 +244,6 @@ class JsonRunRepository:
             raise SourceUnavailableError(f"{self._path} has a malformed run: {exc}") from exc
         return iter([r for r in runs if include_unfinished or r.status is RunStatus.FINISHED])
 
-    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
-        recorded = self._load().store_errors
-        try:
-            return {run_id: {int(store): metrics for store, metrics in recorded[run_id].items()}
-                    for run_id in run_ids if run_id in recorded}
-        except ValueError as exc:
-            raise SourceUnavailableError(f"{self._path} has a malformed store id: {exc}") from exc
+    def series_errors(self, run_ids: Sequence[str]) -> dict[str, SeriesErrors]:
+        recorded = self._load().series_errors
+        return {run_id: recorded[run_id] for run_id in run_ids if run_id in recorded}

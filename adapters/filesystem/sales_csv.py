@@ -1,4 +1,4 @@
-"""Reads a long sales table (CSV or Parquet), or makes the synthetic one when no file is given."""
+"""Reads a long table of series (CSV or Parquet), or makes the synthetic one when no file is given."""
 
 from __future__ import annotations
 
@@ -8,38 +8,54 @@ from pathlib import Path
 import pandas as pd
 
 from adapters.forecasting.synthetic import synthetic_walmart
-from adapters.forecasting.table import SalesTable, sales_table, validate
-from domain.columns import RECOGNISE, ColumnSpec
+from adapters.forecasting.table import SalesTable, read_table
+from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
 from domain.errors import DataError
 
 SYNTHETIC_NAME = "synthetic_walmart"
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
+def read_file(path: str) -> tuple[pd.DataFrame, bytes]:
+    """The raw table of a CSV (every cell as text) or Parquet file, and its bytes; DataError if unreadable."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"data file not found: {path}")
+    parquet = file.suffix.lower() in PARQUET_SUFFIXES
+    try:
+        content = file.read_bytes()
+        if parquet:
+            raw = pd.read_parquet(io.BytesIO(content))
+        else:
+            raw = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:  # pandas' and pyarrow's parse errors are ValueErrors
+        kind = "Parquet" if parquet else "CSV"
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"cannot read {path} as a {kind} table: {reason}") from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw, content
+
+
+def write_file(frame: pd.DataFrame, path: str) -> None:
+    """A table as CSV, or as Parquet when the path ends in .parquet or .pq."""
+    target = Path(path)
+    if target.parent and not target.parent.exists():
+        target.parent.mkdir(parents=True)
+    if target.suffix.lower() in PARQUET_SUFFIXES:
+        frame.to_parquet(target, index=False)
+    else:
+        frame.to_csv(target, index=False)
+
+
 class CsvSalesSource:
     """SalesSource over a CSV or Parquet file path; None means the built-in synthetic table."""
 
-    def load(self, path: str | None, name: str | None = None, columns: ColumnSpec = RECOGNISE) -> SalesTable:
+    def load(self, path: str | None, name: str | None = None, columns: ColumnSpec = RECOGNISE,
+             panel: PanelSpec = INFER) -> SalesTable:
         if path is None:
             raw = synthetic_walmart()
-            content = raw.to_csv(index=False).encode()
-            frame, choice = validate(raw, source="the synthetic table", spec=columns)
-            return sales_table(frame, name=name or SYNTHETIC_NAME, source="synthetic", content=content, columns=choice)
-        file = Path(path)
-        if not file.is_file():
-            raise DataError(f"data file not found: {path}")
-        parquet = file.suffix.lower() in PARQUET_SUFFIXES
-        try:
-            content = file.read_bytes()
-            if parquet:
-                raw = pd.read_parquet(io.BytesIO(content))
-            else:
-                raw = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
-        except (OSError, ValueError) as exc:  # pandas' and pyarrow's parse errors are ValueErrors
-            kind = "Parquet" if parquet else "CSV"
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise DataError(f"cannot read {path} as a {kind} table: {reason}") from exc
-        raw.columns = [str(c).strip() for c in raw.columns]
-        frame, choice = validate(raw, source=str(path), spec=columns)
-        return sales_table(frame, name=name or file.stem.lower(), source=str(file.resolve()), content=content,
-                           columns=choice)
+            return read_table(raw, source="synthetic", name=name or SYNTHETIC_NAME,
+                              content=raw.to_csv(index=False).encode(), columns=columns, panel=panel)
+        raw, content = read_file(path)
+        return read_table(raw, source=str(Path(path).resolve()), name=name or Path(path).stem.lower(),
+                          content=content, columns=columns, panel=panel)

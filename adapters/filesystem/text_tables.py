@@ -79,7 +79,7 @@ def significance_line(report: BenchmarkReport) -> str:
     verdict = "significant at 5%" if test.significant() else "not significant at 5%"
     return (
         f"Is the gap real? {best.model} vs {second.model} on {best.dataset}: {test.method} over {test.pairs} "
-        f"paired {test.paired_by}s, p = {test.p_value:.3g} "
+        f"paired {'series' if test.paired_by == 'series' else test.paired_by + 's'}, p = {test.p_value:.3g} "
         f"(mean {test.metric} difference {test.mean_difference:+.4g}): {verdict}."
     )
 

@@ -18,8 +18,8 @@ from adapters.forecasting.members import DesignMember, Ensemble, Forecasts, Seri
 from adapters.forecasting.table import Panel
 from domain.training import MODEL_TYPES, EvaluationProtocol
 
-# Columns: window (fold<k> or test), store_id, then one column per metric.
-STORE_ERRORS_ARTIFACT = "per_store_errors.csv"
+# Columns: window (fold<k> or test), series_id, then one column per metric.
+SERIES_ERRORS_ARTIFACT = "per_series_errors.csv"
 PLOTTED_SERIES = 4
 
 
@@ -34,10 +34,10 @@ def _chart(model_key: str, panel: Panel, found: Forecasts, origins: Origins, hor
     shown, test = slice(0, min(PLOTTED_SERIES, panel.sales.shape[1])), origins.test
     actual = panel.sales[test + 1 : test + 1 + horizon, shown]
     return plots.forecast_vs_actual(
-        panel.weeks.astype("datetime64[ns]"), panel.sales[: test + 1, shown], actual,
+        panel.periods.astype("datetime64[ns]"), panel.sales[: test + 1, shown], actual,
         found.grids[test][:horizon, shown], interval[0][:horizon, shown], interval[1][:horizon, shown],
-        panel.stores[shown], f"{MODEL_TYPES[model_key]}: test forecast from {panel.weeks[test]} "
-                             f"with {round(100 * CALIBRATION_CONFIDENCE)}% interval")
+        panel.series[shown], f"{MODEL_TYPES[model_key]}: test forecast from {panel.periods[test]} "
+                             f"with {round(100 * CALIBRATION_CONFIDENCE)}% interval", panel.frequency.season)
 
 
 def _importance(model_key: str, estimator: Any) -> dict[str, bytes]:
@@ -55,7 +55,7 @@ def files(model_key: str, panel: Panel, found: Forecasts, origins: Origins, prot
     if evidence.test_interval is None:
         raise ValueError("the test window has no interval: the protocol needs at least one fold")
     return {
-        STORE_ERRORS_ARTIFACT: pd.concat(evidence.per_series, ignore_index=True).to_csv(index=False).encode(),
+        SERIES_ERRORS_ARTIFACT: pd.concat(evidence.per_series, ignore_index=True).to_csv(index=False).encode(),
         "forecast_vs_actual.png": _chart(model_key, panel, found, origins, protocol.horizon, evidence.test_interval),
         **_importance(model_key, found.fitted.get(origins.test)),
     }
@@ -71,7 +71,8 @@ def params(member: DesignMember | SeriesMember | Ensemble, periods: list[date], 
     weights = {f"test_weight_{k}": f"{v:.4f}" for k, v in found.weights.get(origins.test, {}).items()}
     return {
         **{k: str(v) for k, v in member.params().items()}, **found_params, **weights,
-        "model": member.key, "horizon": str(protocol.horizon), "folds": str(protocol.folds),
+        "model": member.key, "frequency": protocol.frequency.code, "season_length": str(protocol.season),
+        "horizon": str(protocol.horizon), "folds": str(protocol.folds),
         "fold_stride": str(protocol.fold_stride), "fold_origins": ",".join(str(periods[o]) for o in origins.folds),
         "test_origin": str(periods[origins.test]), "strategy": kind, "seed": str(SEED),
         **({"features": ",".join(FEATURES)} if isinstance(member, DesignMember) else {}),

@@ -10,7 +10,9 @@ import numpy as np
 def window_mape(sales: np.ndarray, grid: np.ndarray, origin: int, horizon: int) -> float:
     """MAPE (a fraction) of the first `horizon` steps of a steps x series grid forecast from `origin`."""
     actual = sales[origin + 1 : origin + 1 + horizon]
-    return float(np.mean(np.abs(actual - grid[: len(actual)]) / np.abs(actual)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = np.abs(actual - grid[: len(actual)]) / np.abs(actual)
+    return float(np.mean(relative[np.isfinite(relative)]))  # the cells scored as error_metrics scores them
 
 
 def inverse_mape_weights(sales: np.ndarray, grids: Mapping[str, Mapping[int, np.ndarray]], members: Sequence[str],

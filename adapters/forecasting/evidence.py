@@ -48,12 +48,12 @@ class Origins:
             return "the final fit"
         return "the test window" if origin == self.test else f"backtest fold {self.folds.index(origin) + 1}"
 
-    def describe(self, origin: int, periods: list[date], horizon: int) -> str:
+    def describe(self, origin: int, periods: list[date], protocol: EvaluationProtocol) -> str:
         """The window as progress reports it."""
         if origin == self.final:
-            return "final fit on all weeks"
+            return f"final fit on all {protocol.frequency.unit}s"
         if origin == self.test:
-            return f"test window (origin {periods[origin]}, {horizon} weeks)"
+            return f"test window (origin {periods[origin]}, {protocol.horizon} {protocol.frequency.unit}s)"
         return f"backtest fold {self.folds.index(origin) + 1}/{len(self.folds)} (origin {periods[origin]})"
 
 

@@ -16,18 +16,25 @@ from a week-of-year that a pooled model can only learn for all stores at once, a
 has to extrapolate beyond the range of targets it was trained on. Rows without a year-ago value
 (the first season of a series) have no base and are not trained on.
 
-Nothing assumes weeks or 52: `Seasonality` carries the periods per season, the days per period
-and the calendar.
+Nothing assumes weeks or 52: `Seasonality` carries the frequency (periods per season, what a
+period covers) and the calendar.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 import numpy as np
 
 from adapters.forecasting.calendars import WALMART, YearAgoCalendar
+from domain.frequency import Frequency
+
+# A pooled model learns the same corrections from a sample of the rows as from all of them: past this
+# many candidate rows (the Walmart table has 270,270), a fit trains on a sample (seeded), so its cost
+# stops growing with the number of series.
+DESIGN_ROWS, SAMPLE_SEED = 500_000, 7
 
 FEATURES = (
     "step",
@@ -46,19 +53,23 @@ FEATURES = (
 
 @dataclass(frozen=True, slots=True)
 class Seasonality:
-    season: int  # periods per season (weekly 52, daily 7, monthly 12)
-    period_days: int  # days per period (7, 1, 30)
+    frequency: Frequency  # its season is the periods per season (weekly 52, daily 7, monthly 12)
     calendar: YearAgoCalendar = WALMART
 
     @property
+    def season(self) -> int:
+        return self.frequency.season
+
+    @property
     def level_periods(self) -> int:
-        """The window of the level and growth at an origin: a quarter of a season."""
-        return max(1, round(self.season / 4))
+        """The window of the level and growth at an origin: a quarter of a season, at least a week of days."""
+        return max(1, round(self.season / 4), min(self.season, 7) if self.frequency.name == "daily" else 1)
 
     @property
     def shown_history(self) -> int:
-        """Periods of history a registered version carries to be drawn behind its forecast."""
-        return self.season + self.level_periods
+        """Periods of history a registered version carries to be drawn behind its forecast: a season
+        and a quarter of one (65 weeks, 15 months), and at least a quarter of a year (91 days)."""
+        return max(self.season + self.level_periods, self.frequency.quarter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,30 +90,48 @@ class Design:
 
 
 class YearAgo:
-    """The calendar-aligned year-ago value of every period of one panel."""
+    """The calendar-aligned year-ago value of every period of one panel. Period t is labelled with
+    the last day it covers (a week's label is its last day, a month's every day of the month)."""
 
-    def __init__(self, first_period_end: date, seasonality: Seasonality) -> None:
-        self._first, self._seasonality = first_period_end, seasonality
+    def __init__(self, first_period: date, seasonality: Seasonality) -> None:
+        self._first, self._seasonality = first_period, seasonality
         self._weights: dict[int, dict[int, float]] = {}
 
+    def _index(self, day: date) -> int:
+        """The index of the period that holds `day` (negative before the first period)."""
+        frequency = self._seasonality.frequency
+        if frequency.name == "monthly":
+            return (day.year - self._first.year) * 12 + day.month - self._first.month
+        return -((self._first - day).days // frequency.period_days)  # ceil of the periods from the first
+
+    def _days(self, t: int) -> list[date]:
+        frequency = self._seasonality.frequency
+        label = frequency.next(self._first, t)
+        if frequency.name == "monthly":
+            first = label.replace(day=1)
+            return [first + timedelta(days=k) for k in range((frequency.next(first, 1) - first).days)]
+        return [label - timedelta(days=back) for back in range(frequency.period_days)]
+
     def weights(self, t: int) -> dict[int, float]:
-        """{lag: share of days} of period t's year-ago value."""
+        """{lag: share of days} of period t's year-ago value: the plain seasonal lag, except for the
+        days an event of the calendar compares with its day a year ago."""
         if t not in self._weights:
-            s = self._seasonality
-            end = self._first + timedelta(days=s.period_days * t)
+            season, calendar = self._seasonality.season, self._seasonality.calendar
+            days = self._days(t)
             found: dict[int, float] = {}
-            for back in range(s.period_days):
-                day = s.calendar.year_ago_day(end - timedelta(days=back), s.season * s.period_days)
-                lag = t + (self._first - day).days // s.period_days
-                found[lag] = found.get(lag, 0.0) + 1.0 / s.period_days
+            for day in days:
+                mapped = calendar.event_day(day) if calendar.events else None
+                lag = season if mapped is None else t - self._index(mapped)
+                found[lag] = found.get(lag, 0.0) + 1.0 / len(days)
             self._weights[t] = found
         return self._weights[t]
 
     def value(self, sales: np.ndarray, t: int, origin: int) -> np.ndarray:
         """Period t's aligned year-ago value seen from `origin`; NaN where it is not known then.
-        An aligned period after the origin (a holiday that moved earlier) falls back to the plain lag."""
+        An aligned period after the origin (a holiday that moved earlier) or before the data falls
+        back to the plain lag."""
         weights = self.weights(t)
-        if max(t - lag for lag in weights) > origin:
+        if max(t - lag for lag in weights) > origin or min(t - lag for lag in weights) < 0:
             weights = {self._seasonality.season: 1.0}
         if min(t - lag for lag in weights) < 0 or max(t - lag for lag in weights) > origin:
             return np.full(sales.shape[1], np.nan)
@@ -154,7 +183,8 @@ def _at_origin(sales: np.ndarray, origin: int, year_ago: YearAgo, seasonality: S
             return np.full(sales.shape[1], np.nan)
         return _ratio_of_sums(past[-periods:], past_year_ago[-periods:], periods) / growth
 
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a series that has not started yet: all NaN
         yoy = past / past_year_ago
         two_years = np.array([year_ago.two_years(sales, t, origin) for t in window])
         return _AtOrigin(
@@ -188,8 +218,10 @@ def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, s
                 last_year / shared.level_year_ago, lag(t, season) / last_year, lag(t, season + 1) / last_year,
                 lag(t, season - 1) / last_year, shared.last_1, shared.yoy_noise, two_years]))
             bases.append(base)
+    X = np.vstack(blocks).astype(np.float64)
+    X[np.isinf(X)] = np.nan  # a ratio to a zero (a series that sold nothing then) says nothing
     return Design(
-        X=np.vstack(blocks).astype(np.float64),
+        X=X,
         base=np.concatenate(bases),
         origin=np.full(steps * n_series, origin),
         target=np.repeat(origin + np.arange(1, steps + 1), n_series),
@@ -197,10 +229,22 @@ def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, s
     )
 
 
-def training_design(sales: np.ndarray, year_ago: YearAgo, seasonality: Seasonality, max_step: int) -> Design:
-    """Every (origin, step) row whose target lies inside the data and whose base is known."""
+def training_design(sales: np.ndarray, year_ago: YearAgo, seasonality: Seasonality, max_step: int,
+                    budget: int = DESIGN_ROWS, seed: int = SAMPLE_SEED) -> Design:
+    """Every (origin, step) row whose target lies inside the data and whose base is known and
+    positive; when there are more than `budget` candidate rows (every origin, step and series), a
+    seeded uniform sample of the rows at the rate budget / candidates, so the cost of a fit stops
+    growing with the number of series."""
+    periods = sales.shape[0]
+    candidates = sales.shape[1] * sum(min(max_step, periods - 1 - o) for o in range(1, periods - 1))
+    keep = min(1.0, budget / max(candidates, 1))
+    random = np.random.default_rng(seed)
     designs = []
-    for origin in range(1, sales.shape[0] - 1):
-        rows = origin_rows(sales, origin, min(max_step, sales.shape[0] - 1 - origin), year_ago, seasonality)
-        designs.append(rows.where(np.isfinite(rows.base)))
+    for origin in range(1, periods - 1):
+        rows = origin_rows(sales, origin, min(max_step, periods - 1 - origin), year_ago, seasonality)
+        with np.errstate(invalid="ignore"):
+            usable = np.isfinite(rows.base) & (rows.base > 0)
+        if keep < 1.0:
+            usable &= random.random(len(usable)) < keep
+        designs.append(rows.where(usable))
     return Design(*(np.concatenate([getattr(d, f.name) for d in designs]) for f in fields(Design)))

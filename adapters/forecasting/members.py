@@ -19,17 +19,22 @@ import numpy as np
 from adapters.forecasting.ensemble import combine, inverse_mape_weights
 from adapters.forecasting.estimators import ESTIMATORS, Estimator
 from adapters.forecasting.features import Design, Seasonality, YearAgo, origin_rows
-from adapters.forecasting.statistical import SeasonalNaive, StatsForecastMember, auto_theta, mstl
+from adapters.forecasting.statistical import SeasonalNaive, StatsForecastMember, mstl, theta, with_baseline
 
 
 @dataclass(frozen=True, slots=True)
 class PanelData:
     """A table in the shapes the members need; shared by every member of one training call."""
 
-    sales: np.ndarray  # periods x series
+    sales: np.ndarray  # periods x series, NaN before a series starts
     seasonality: Seasonality
     year_ago: YearAgo
     design: Callable[[], tuple[Design, np.ndarray]]  # the training design and its targets, built once when needed
+
+    @property
+    def steps(self) -> int:
+        """The steps every forecast is made for: the longest horizon of the frequency."""
+        return self.seasonality.frequency.max_horizon
 
 
 @dataclass(slots=True)
@@ -41,6 +46,12 @@ class Forecasts:
     predict_seconds: dict[int, float] = field(default_factory=dict)  # origin -> the prediction's share of it
     fitted: dict[int, Any] = field(default_factory=dict)  # origin -> the fitted estimator, if any
     weights: dict[int, dict[str, float]] = field(default_factory=dict)  # the ensemble's, per origin
+    baseline: dict[int, int] = field(default_factory=dict)  # origin -> series the baseline forecast
+
+    def keep(self, origin: int, grid: np.ndarray, data: PanelData) -> None:
+        """A member's grid from `origin`, its cells the member could not forecast taken from the baseline."""
+        self.grids[origin], self.baseline[origin] = with_baseline(grid, data.sales[: origin + 1],
+                                                                  data.seasonality.season)
 
 
 @dataclass(frozen=True)
@@ -53,8 +64,7 @@ class DesignMember:
     def params(self) -> Mapping[str, Any]:
         return self.make(1).params
 
-    def forecast(self, data: PanelData, origin: int, steps: int, validation: int, threads: int,
-                 found: Forecasts) -> None:
+    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, found: Forecasts) -> None:
         """Fit on targets up to `origin` (the last `validation` periods stop the boosting), predict from it."""
         design, ratio = data.design()
         train = design.target <= origin - validation
@@ -63,8 +73,8 @@ class DesignMember:
         estimator = self.make(threads)
         estimator.fit(design.X[train], ratio[train], design.X[check], ratio[check])
         predicting = time.perf_counter()
-        rows = origin_rows(data.sales, origin, steps, data.year_ago, data.seasonality)
-        found.grids[origin] = (estimator.predict(rows.X) * rows.base).reshape(steps, data.sales.shape[1])
+        rows = origin_rows(data.sales, origin, data.steps, data.year_ago, data.seasonality)
+        found.keep(origin, (estimator.predict(rows.X) * rows.base).reshape(data.steps, data.sales.shape[1]), data)
         found.predict_seconds[origin] = time.perf_counter() - predicting
         found.seconds[origin], found.fitted[origin] = time.perf_counter() - started, estimator
 
@@ -72,15 +82,15 @@ class DesignMember:
 @dataclass(frozen=True)
 class SeriesMember:
     key: str
-    make: Callable[[int], SeasonalNaive | StatsForecastMember]  # season -> the forecaster
+    make: Callable[[int, int], SeasonalNaive | StatsForecastMember]  # (season, processes) -> the forecaster
 
     def params(self) -> Mapping[str, Any]:
         return {"season_length": "the season of the data"}
 
-    def forecast(self, data: PanelData, origin: int, steps: int, validation: int, threads: int,
-                 found: Forecasts) -> None:
+    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, found: Forecasts) -> None:
         started = time.perf_counter()
-        found.grids[origin] = self.make(data.seasonality.season).forecast(data.sales[: origin + 1], steps)
+        forecaster = self.make(data.seasonality.season, threads)
+        found.keep(origin, forecaster.forecast(data.sales[: origin + 1], data.steps), data)
         found.seconds[origin] = found.predict_seconds[origin] = time.perf_counter() - started  # one call does both
 
 
@@ -105,6 +115,7 @@ class Ensemble:
                                        observed, horizon)
         found.grids[origin] = combine([parts[m].grids[origin] for m in self.components], weights)
         found.weights[origin] = dict(zip(self.components, map(float, weights), strict=True))
+        found.baseline[origin] = max(parts[m].baseline.get(origin, 0) for m in self.components)
         combining = time.perf_counter() - started
         found.seconds[origin] = combining + sum(parts[m].seconds[origin] for m in self.components)
         found.predict_seconds[origin] = combining + sum(parts[m].predict_seconds[origin] for m in self.components)
@@ -116,9 +127,9 @@ MEMBERS: dict[str, DesignMember | SeriesMember | Ensemble] = {
     "catboost": DesignMember("catboost"),
     "randomforest": DesignMember("randomforest"),
     "aligned_naive": DesignMember("aligned_naive"),
-    "seasonal_naive": SeriesMember("seasonal_naive", SeasonalNaive),
-    "mstl": SeriesMember("mstl", lambda season: StatsForecastMember(mstl, season)),
-    "autotheta": SeriesMember("autotheta", lambda season: StatsForecastMember(auto_theta, season)),
-    "ensemble": Ensemble("ensemble", ("lightgbm", "xgboost", "catboost", "randomforest", "mstl", "autotheta",
+    "seasonal_naive": SeriesMember("seasonal_naive", lambda season, jobs: SeasonalNaive(season)),
+    "mstl": SeriesMember("mstl", lambda season, jobs: StatsForecastMember(mstl, season, jobs=jobs)),
+    "theta": SeriesMember("theta", lambda season, jobs: StatsForecastMember(theta, season, jobs=jobs)),
+    "ensemble": Ensemble("ensemble", ("lightgbm", "xgboost", "catboost", "randomforest", "mstl", "theta",
                                       "aligned_naive")),
 }

@@ -19,21 +19,22 @@ def to_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def forecast_vs_actual(weeks: np.ndarray, history: np.ndarray, actual: np.ndarray, predicted: np.ndarray,
-                       lower: np.ndarray, upper: np.ndarray, stores: np.ndarray, title: str) -> bytes:
-    """One panel per store: the last year of history, the test actuals and the forecast band.
+def forecast_vs_actual(periods: np.ndarray, history: np.ndarray, actual: np.ndarray, predicted: np.ndarray,
+                       lower: np.ndarray, upper: np.ndarray, series: np.ndarray, title: str, season: int) -> bytes:
+    """One panel per series: the last season of history, the test actuals and the forecast band.
 
-    history is weeks x stores up to the origin; actual/predicted/lower/upper are steps x stores.
+    history is periods x series up to the origin; actual/predicted/lower/upper are steps x series.
     """
-    count = len(stores)
+    count = len(series)
     figure, axes = plt.subplots(count, 1, figsize=(10, 2.6 * count), sharex=True, squeeze=False)
-    past, future = weeks[: len(history)], weeks[len(history) : len(history) + len(actual)]
+    past, future = periods[: len(history)], periods[len(history) : len(history) + len(actual)]
+    shown = max(season, 4 * len(actual))
     for column, (axis,) in enumerate(axes):
-        axis.plot(past[-52:], history[-52:, column], color="0.4", label="history")
+        axis.plot(past[-shown:], history[-shown:, column], color="0.4", label="history")
         axis.plot(future, actual[:, column], color="black", marker=".", label="actual")
         axis.plot(future, predicted[:, column], color="tab:blue", marker=".", label="forecast")
         axis.fill_between(future, lower[:, column], upper[:, column], color="tab:blue", alpha=0.2, label="90% interval")
-        axis.set_ylabel(f"store {stores[column]}")
+        axis.set_ylabel(f"series {series[column]}")
     axes[0, 0].set_title(title)
     axes[0, 0].legend(loc="upper left", fontsize="small")
     return to_png(figure)

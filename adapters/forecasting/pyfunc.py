@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from types import ModuleType
 from typing import Any
 
@@ -27,8 +27,8 @@ from mlflow.pyfunc.model import PythonModel
 
 from domain.forecasts import DEFAULT_CONFIDENCE
 
-INPUT_COLUMNS = ("store_id", "horizon", "confidence_level")
-OUTPUT_COLUMNS = ("store_id", "step", "date", "prediction", "lower", "upper")
+INPUT_COLUMNS = ("series_id", "horizon", "confidence_level")  # store_id: the deprecated name of series_id
+OUTPUT_COLUMNS = ("series_id", "step", "date", "prediction", "lower", "upper")
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,11 @@ class Calibration:
         """windows: (steps, actual, predicted) per forecast origin, oldest first."""
         scores: dict[int, np.ndarray] = {}
         for steps, actual, predicted in windows:  # newer windows overwrite older ones
-            relative = np.abs(actual - predicted) / np.abs(predicted)
-            for step in np.unique(steps):
-                scores[int(step)] = np.sort(relative[np.abs(steps - step) <= 1])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                relative = np.abs(actual - predicted) / np.abs(predicted)
+            known = np.isfinite(relative)  # a series not started yet, or a zero forecast, says nothing
+            for step in np.unique(steps[known]):
+                scores[int(step)] = np.sort(relative[known & (np.abs(steps - step) <= 1)])
         if not scores:
             raise ValueError("interval calibration needs at least one out-of-sample window")
         return cls(dict(sorted(scores.items())))
@@ -69,59 +71,66 @@ def _invalid(message: str) -> MlflowException:
 
 
 class PortfolioForecaster(PythonModel):
-    """predictions[series, step - 1] from the last period; history[series] the periods before it."""
+    """predictions[series, step - 1] from the last period; history[:, series] the periods before it."""
 
-    def __init__(self, *, model_key: str, series: np.ndarray, periods: np.ndarray, predictions: np.ndarray,
-                 history: np.ndarray, calibration: Calibration, requirements: list[str]) -> None:
+    def __init__(self, *, model_key: str, series: np.ndarray, periods: np.ndarray, dates: list[str],
+                 predictions: np.ndarray, history: np.ndarray, calibration: Calibration, unit: str,
+                 requirements: list[str]) -> None:
         self.model_key = model_key
-        self.series = series  # ids, ascending
+        self.series = [str(s) for s in series]  # ids as the table has them
         self.periods = periods  # datetime64[D] of the history, ascending; the last is the origin
+        self.dates = dates  # ISO dates of steps 1..max_horizon after the origin
         self.predictions = predictions  # series x steps
-        self.history = history  # periods x series
+        self.history = history  # periods x series, NaN before a series started
         self.calibration = calibration
+        self.unit = unit  # what a period is: day, week, month
         self.requirements = requirements
+        self._rows = {name: row for row, name in enumerate(self.series)}
 
     @property
     def last_period(self) -> date:
         return self.periods[-1].item()
 
     @property
-    def period(self) -> timedelta:
-        return (self.periods[-1] - self.periods[-2]).item()
-
-    @property
     def max_horizon(self) -> int:
         return self.predictions.shape[1]
 
-    @property
-    def store_ids(self) -> list[int]:
-        return [int(s) for s in self.series]
+    def row(self, series_id: str) -> int | None:
+        return self._rows.get(series_id)
+
+    def known(self) -> str:
+        """The ids this version forecasts, as messages name them (here, not in the domain: a
+        registered version loads without the project's packages)."""
+        numbers = [int(s) for s in self.series if s.isdigit()]
+        if len(numbers) == len(self.series) and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{self.series[0]}..{self.series[-1]}"
+        return ", ".join(self.series[:3]) + (f" and {len(self.series) - 3:,} more" if len(self.series) > 3 else "")
 
     def half_widths(self, confidence: float) -> np.ndarray:
         return np.array([self.calibration.half_width(step, confidence) for step in range(1, self.max_horizon + 1)])
 
-    def _check(self, store_ids: list[int], horizon: int, confidence: float | None) -> None:
-        unknown = sorted(set(store_ids) - set(self.store_ids))
+    def _check(self, series_ids: list[str], horizon: int, confidence: float | None) -> None:
+        unknown = [s for s in dict.fromkeys(series_ids) if s not in self._rows]
         if unknown:
-            raise _invalid(f"unknown store_id {', '.join(map(str, unknown))}; this model knows stores "
-                           f"{min(self.store_ids)}..{max(self.store_ids)}")
+            raise _invalid(f"unknown series_id {', '.join(unknown[:5])}; this model knows {len(self.series):,} "
+                           f"series: {self.known()}")
         if not 1 <= horizon <= self.max_horizon:
-            raise _invalid(f"horizon must be in 1..{self.max_horizon} weeks, not {horizon}")
+            raise _invalid(f"horizon must be in 1..{self.max_horizon} {self.unit}s, not {horizon}")
         if confidence is not None and not 0 < confidence < 1:
             raise _invalid(f"confidence_level must be strictly between 0 and 1, not {confidence}")
 
-    def forecast(self, store_ids: list[int], horizon: int, confidence: float | None) -> pd.DataFrame:
-        self._check(store_ids, horizon, confidence)
-        rows = np.searchsorted(self.series, store_ids)
+    def forecast(self, series_ids: list[str], horizon: int, confidence: float | None) -> pd.DataFrame:
+        self._check(series_ids, horizon, confidence)
+        rows = [self._rows[s] for s in series_ids]
         prediction = self.predictions[rows, :horizon]
-        steps = np.tile(np.arange(1, horizon + 1), len(store_ids))
         frame = pd.DataFrame({
-            "store_id": np.repeat(np.asarray(store_ids), horizon), "step": steps,
-            "date": [(self.last_period + self.period * int(s)).isoformat() for s in steps],
+            "series_id": np.repeat(np.asarray(series_ids, dtype=object), horizon),
+            "step": np.tile(np.arange(1, horizon + 1), len(series_ids)),
+            "date": np.tile(np.asarray(self.dates[:horizon], dtype=object), len(series_ids)),
             "prediction": prediction.ravel(),
         })
         if confidence is not None:
-            width = np.tile(self.half_widths(confidence)[:horizon], len(store_ids)) * frame["prediction"].to_numpy()
+            width = np.tile(self.half_widths(confidence)[:horizon], len(series_ids)) * frame["prediction"].to_numpy()
             frame["lower"] = np.minimum(np.maximum(frame["prediction"] - width, 0.0), frame["prediction"])
             frame["upper"] = frame["prediction"] + width
         return frame
@@ -130,16 +139,29 @@ class PortfolioForecaster(PythonModel):
                 params: dict[str, object] | None = None) -> pd.DataFrame:
         if not isinstance(model_input, pd.DataFrame):
             model_input = pd.DataFrame(model_input)
-        for column in ("store_id", "horizon"):
-            if column not in model_input.columns:
-                raise _invalid(f"input needs column {column!r}; columns are {', '.join(INPUT_COLUMNS)}")
+        column = next((c for c in ("series_id", "store_id") if c in model_input.columns), None)
+        if column is None or "horizon" not in model_input.columns:
+            raise _invalid(f"input needs columns series_id and horizon; columns are {', '.join(INPUT_COLUMNS)} "
+                           "(store_id is accepted for series_id)")
         frames = []
-        for row in model_input.itertuples(index=False):
-            store, horizon = _whole(row.store_id, "store_id"), _whole(row.horizon, "horizon")
-            confidence = getattr(row, "confidence_level", None)
+        for row in model_input.to_dict("records"):
+            series, horizon = _series(row[column]), _whole(row["horizon"], "horizon")
+            confidence = row.get("confidence_level")
             confidence = DEFAULT_CONFIDENCE if confidence is None or pd.isna(confidence) else float(confidence)
-            frames.append(self.forecast([store], horizon, confidence))
+            frames.append(self.forecast([series], horizon, confidence))
         return pd.concat(frames, ignore_index=True)[list(OUTPUT_COLUMNS)]
+
+
+def _series(value: Any) -> str:
+    """A series id as the table keeps it: 7, 7.0 and "7" are one series."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (np.integer, np.floating)):
+        return _series(value.item())
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+    if not text:
+        raise _invalid(f"series_id must be a series id, not {value!r}")
+    return text
 
 
 def _whole(value: Any, name: str) -> int:

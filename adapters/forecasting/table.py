@@ -1,47 +1,55 @@
-"""The weekly sales table: validated once, then handed around as a SalesTable."""
+"""A long table of series: validated once, then handed around as a SalesTable with its Panel.
+
+Rules: ids are text (whole numbers are written without a fraction, so 7, 7.0 and "7" are one
+series); every date fits the panel's frequency; a series may start late but must run to the
+panel's last date (the origin every registered version forecasts from) without a missing period
+inside it, unless `--fill` says what fills one; values are finite and not negative. Every
+problem is one DataError naming it by the user's own column names.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from domain.columns import ISO, RECOGNISE, ColumnChoice, ColumnSpec, choose_columns
+from adapters.forecasting.calendars import YearAgoCalendar, holiday_calendar
+from domain.columns import INFER, ISO, RECOGNISE, ColumnChoice, ColumnSpec, PanelSpec, choose_columns
 from domain.errors import DataError
-from domain.forecasts import MAX_STORE_ID
+from domain.forecasts import MAX_SERIES_ID, series_order
+from domain.frequency import Frequency, infer_frequency
 from domain.training import DatasetInfo
 
 # Accepted and kept in the logged dataset, never used as features: their future values are
 # unknown at a forecast origin.
 OPTIONAL_COLUMNS = ("Holiday_Flag", "Temperature", "Fuel_Price", "CPI", "Unemployment")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SalesTable:
-    """A validated long table (one row per store and week) with its identity."""
-
-    info: DatasetInfo
-    frame: pd.DataFrame
+ID, TIME, TARGET = "series_id", "date", "value"  # the pipeline's names of the three roles
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Panel:
-    """The same sales as a weeks x stores matrix, the shape the feature pipeline works on."""
+    """The series as a periods x series matrix, the shape the feature pipeline works on."""
 
-    weeks: np.ndarray  # datetime64[D], ascending, one week apart
-    stores: np.ndarray  # int64 store ids, ascending
-    sales: np.ndarray  # float64, len(weeks) x len(stores)
+    periods: np.ndarray  # datetime64[D], ascending, one period apart
+    series: np.ndarray  # ids (str), in series_order
+    sales: np.ndarray  # float64, len(periods) x len(series); NaN before a series starts
+    frequency: Frequency
 
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> Panel:
-        wide = frame.pivot(index="Date", columns="Store", values="Weekly_Sales").sort_index()
-        return cls(
-            weeks=wide.index.to_numpy().astype("datetime64[D]"),
-            stores=wide.columns.to_numpy().astype(np.int64),
-            sales=wide.to_numpy(dtype=np.float64),
-        )
+    def period_list(self) -> list[date]:
+        return [day.item() for day in self.periods]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SalesTable:
+    """A validated long table (one row per series and period), its panel and its identity."""
+
+    info: DatasetInfo
+    frame: pd.DataFrame
+    panel: Panel
+    calendar: YearAgoCalendar
 
 
 def _row(index: int) -> int:
@@ -58,37 +66,17 @@ def _first_bad(raw: pd.Series, parsed: pd.Series, column: str, what: str) -> Non
         raise DataError(f"line {_row(index)}: {column} {shown} is not {what} ({int(bad.sum())} such row(s))")
 
 
-def validate(raw: pd.DataFrame, *, source: str, spec: ColumnSpec = RECOGNISE) -> tuple[pd.DataFrame, ColumnChoice]:
-    """Check a raw long table, its columns found by `choose_columns`, and return it typed under the
-    pipeline's names (Store, Date, Weekly_Sales) with the columns taken; DataError names the first
-    problem, by the user's column names."""
-    choice = choose_columns([str(c) for c in raw.columns], spec)
-    if raw.empty:
-        raise DataError(f"{source} has a header but no rows")
-    chosen = {choice.id: "Store", choice.time: "Date", choice.target: "Weekly_Sales"}
-    kept = [c for c in OPTIONAL_COLUMNS if c in raw.columns and c not in chosen]
-    raw = raw[[*chosen, *kept]].rename(columns=chosen)
-    frame = raw.copy()
-    store = pd.to_numeric(raw["Store"], errors="coerce")
-    _first_bad(raw["Store"], store.where(store == store.round()), choice.id, "a whole number")
-    _first_bad(raw["Store"], store.where(store.between(1, MAX_STORE_ID)), choice.id,
-               f"in 1..{MAX_STORE_ID:,} (the ids the API serves)")
-    frame["Store"] = store.astype(np.int64)
-    frame["Date"] = _dates(raw["Date"], choice)
-    sales = pd.to_numeric(raw["Weekly_Sales"], errors="coerce")
-    _first_bad(raw["Weekly_Sales"], sales, choice.target, "a number")
-    _first_bad(raw["Weekly_Sales"], sales.where((sales > 0) & np.isfinite(sales)), choice.target,
-               "a positive finite number")
-    frame["Weekly_Sales"] = sales.astype(np.float64)
-    if "Holiday_Flag" in raw.columns:
-        flag = pd.to_numeric(raw["Holiday_Flag"], errors="coerce")
-        _first_bad(raw["Holiday_Flag"], flag.where(flag.isin([0, 1])), "Holiday_Flag", "0 or 1")
-        frame["Holiday_Flag"] = flag.astype(np.int64)
-    for column in OPTIONAL_COLUMNS[1:]:
-        if column in raw.columns:
-            frame[column] = pd.to_numeric(raw[column], errors="coerce")
-    _check_weeks(frame)
-    return frame.sort_values(["Store", "Date"], kind="stable").reset_index(drop=True), choice
+def _ids(raw: pd.Series, column: str) -> pd.Series:
+    """Series ids as text; a number that is whole is written without its fraction."""
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        numbers = pd.to_numeric(raw, errors="coerce")
+        whole = numbers.notna() & (numbers == numbers.round())
+        text = numbers.astype("string").where(~whole, numbers.where(whole).astype("Int64").astype("string"))
+    else:
+        text = raw.astype("string").str.strip()
+    _first_bad(raw, text.where(text.str.len().between(1, MAX_SERIES_ID)), column,
+               f"a series id (1..{MAX_SERIES_ID} characters)")
+    return text.astype(object)
 
 
 def _dates(raw: pd.Series, choice: ColumnChoice) -> pd.Series:
@@ -97,7 +85,7 @@ def _dates(raw: pd.Series, choice: ColumnChoice) -> pd.Series:
         dates = pd.to_datetime(raw)
         dates = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
         _first_bad(raw, dates, choice.time, "a date")
-        return dates
+        return dates.dt.normalize()
     text = raw.astype("string").str.strip()
     if choice.date_format == ISO:
         dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
@@ -108,39 +96,100 @@ def _dates(raw: pd.Series, choice: ColumnChoice) -> pd.Series:
     return dates
 
 
-def _check_weeks(frame: pd.DataFrame) -> None:
-    duplicated = frame.duplicated(["Store", "Date"], keep=False)
+def _typed(raw: pd.DataFrame, choice: ColumnChoice) -> pd.DataFrame:
+    """The three roles under the pipeline's names, typed and checked, and the optional columns."""
+    kept = [c for c in OPTIONAL_COLUMNS if c in raw.columns and c not in (choice.id, choice.time, choice.target)]
+    frame = pd.DataFrame({ID: _ids(raw[choice.id], choice.id), TIME: _dates(raw[choice.time], choice)})
+    values = pd.to_numeric(raw[choice.target], errors="coerce")
+    _first_bad(raw[choice.target], values, choice.target, "a number")
+    _first_bad(raw[choice.target], values.where((values >= 0) & np.isfinite(values)), choice.target,
+               "a finite number >= 0")
+    frame[TARGET] = values.astype(np.float64)
+    if "Holiday_Flag" in kept:
+        flag = pd.to_numeric(raw["Holiday_Flag"], errors="coerce")
+        _first_bad(raw["Holiday_Flag"], flag.where(flag.isin([0, 1])), "Holiday_Flag", "0 or 1")
+        frame["Holiday_Flag"] = flag.astype(np.int64)
+    for column in kept:
+        if column != "Holiday_Flag":
+            frame[column] = pd.to_numeric(raw[column], errors="coerce")
+    duplicated = frame.duplicated([ID, TIME], keep=False)
     if duplicated.any():
         rows = frame.index[duplicated][:2]
         first = frame.loc[rows[0]]
+        raise DataError(f"series {first[ID]} has more than one row for {first[TIME]:%Y-%m-%d} "
+                        f"(lines {', '.join(str(_row(i)) for i in rows)})")
+    return frame
+
+
+def _grid(frame: pd.DataFrame, frequency: Frequency) -> tuple[list[date], np.ndarray]:
+    """Every period from the first date to the last, and each row's index among them."""
+    first, last = frame[TIME].min().date(), frame[TIME].max().date()
+    periods = [first, *frequency.after(first, frequency.between(first, last))]
+    dates = frame[TIME]
+    if frequency.name == "monthly":
+        index = (dates.dt.year - first.year) * 12 + dates.dt.month - first.month
+    else:
+        index = (dates - pd.Timestamp(first)).dt.days // frequency.period_days
+    return periods, index.to_numpy(np.int64)
+
+
+def _shown(days: list[date]) -> str:
+    return ", ".join(f"{d}" for d in days[:3]) + (" ..." if len(days) > 3 else "")
+
+
+def _complete(sales: np.ndarray, ids: list[str], periods: list[date], frequency: Frequency, fill: str) -> str:
+    """Check that every series runs to the last period without a missing one inside it, or fill
+    the missing ones as `fill` says (in place); what was filled, in words."""
+    seen = np.isfinite(sales)
+    ended = np.flatnonzero(~seen[-1])
+    if len(ended):
+        column = ended[0]
+        last = periods[len(periods) - 1 - int(np.argmax(seen[::-1, column]))]
+        raise DataError(f"series {ids[column]} ends on {last}, before the panel's last date {periods[-1]}: every "
+                        f"series must run to the last date, the origin its forecasts start from "
+                        f"({len(ended)} such series)")
+    started = np.maximum.accumulate(seen, axis=0)
+    gaps = started & ~seen
+    if not gaps.any():
+        return ""
+    holed = np.flatnonzero(gaps.any(axis=0))
+    if fill == "none":
+        column = holed[0]
+        missing = [periods[i] for i in np.flatnonzero(gaps[:, column])]
         raise DataError(
-            f"store {first.Store} has more than one row for week {first.Date:%d-%m-%Y} "
-            f"(lines {', '.join(str(_row(i)) for i in rows)})"
-        )
-    if frame["Date"].dt.day_of_week.nunique() != 1:
-        raise DataError("dates fall on different weekdays: every row must be the same day of a week")
-    all_weeks = pd.date_range(frame["Date"].min(), frame["Date"].max(), freq="7D")
-    for store, dates in frame.groupby("Store", sort=True)["Date"]:
-        have = pd.DatetimeIndex(dates)
-        absent = all_weeks.difference(have)
-        if len(absent):
-            shown = ", ".join(f"{d:%d-%m-%Y}" for d in absent[:3]) + (" ..." if len(absent) > 3 else "")
-            raise DataError(
-                f"store {store} has a gap: no row for {len(absent)} week(s) ({shown}) between "
-                f"{all_weeks[0]:%d-%m-%Y} and {all_weeks[-1]:%d-%m-%Y}; every store needs every week"
-            )
+            f"series {ids[column]} has a gap: no row for {len(missing)} {frequency.unit}(s) ({_shown(missing)}) "
+            f"between its first date {periods[int(np.argmax(seen[:, column]))]} and {periods[-1]}"
+            + (f", and {len(holed) - 1} more series have gaps" if len(holed) > 1 else "")
+            + "; say what fills them with --fill zero or --fill interpolate")
+    if fill == "zero":
+        sales[gaps] = 0.0
+    else:
+        sales[:] = pd.DataFrame(sales).interpolate(method="linear", axis=0, limit_area="inside").to_numpy()
+    return f"filled {int(gaps.sum())} missing {frequency.unit}(s) in {len(holed)} series with " + (
+        "zeros" if fill == "zero" else "values interpolated between their neighbours")
 
 
-def sales_table(frame: pd.DataFrame, *, name: str, source: str, content: bytes, columns: ColumnChoice) -> SalesTable:
-    weeks = frame["Date"].drop_duplicates()
-    info = DatasetInfo(
-        name=name,
-        sha256=hashlib.sha256(content).hexdigest(),
-        source=source,
-        stores=int(frame["Store"].nunique()),
-        weeks=len(weeks),
-        first_week=weeks.min().date(),
-        last_week=weeks.max().date(),
-        columns=columns.describe(),
-    )
-    return SalesTable(info=info, frame=frame)
+def read_table(raw: pd.DataFrame, *, source: str, name: str, content: bytes, columns: ColumnSpec = RECOGNISE,
+               panel: PanelSpec = INFER) -> SalesTable:
+    """Check a raw long table, its columns found by `choose_columns`, and make its SalesTable;
+    DataError names the first problem."""
+    choice = choose_columns([str(c) for c in raw.columns], columns)
+    if raw.empty:
+        raise DataError(f"{source} has a header but no rows")
+    frame = _typed(raw.reset_index(drop=True), choice)
+    frequency = infer_frequency(frame[TIME].dt.date.unique(), panel.frequency)
+    periods, index = _grid(frame, frequency)
+    ids = series_order(frame[ID].unique())
+    codes = pd.Categorical(frame[ID], categories=ids).codes
+    sales = np.full((len(periods), len(ids)), np.nan)
+    sales[index, codes] = frame[TARGET].to_numpy()
+    filled = _complete(sales, ids, periods, frequency, panel.fill)
+    holidays = panel.calendar_for(frequency)
+    calendar = holiday_calendar(holidays, range(periods[0].year, periods[-1].year + 1))
+    info = DatasetInfo(name=name, sha256=hashlib.sha256(content).hexdigest(), source=source, series=len(ids),
+                       periods=len(periods), first_period=periods[0], last_period=periods[-1], frequency=frequency,
+                       columns=choice.describe(), filled=filled, holidays=calendar.name)
+    ordered = frame.assign(_order=codes).sort_values(["_order", TIME], kind="stable").drop(columns="_order")
+    return SalesTable(info=info, frame=ordered.reset_index(drop=True), calendar=calendar,
+                      panel=Panel(periods=np.array(periods, dtype="datetime64[D]"), series=np.array(ids, dtype=object),
+                                  sales=sales, frequency=frequency))

@@ -26,9 +26,8 @@ from adapters.forecasting.table import Panel, SalesTable
 from adapters.forecasting.windows import calibrate
 from application.ports import TrainedModel
 from domain.errors import TrainingError
-from domain.forecasts import MAX_HORIZON
-from domain.runs import STORE_ERRORS_TAG, WINDOWS_TAG
-from domain.training import SEASON, EvaluationProtocol
+from domain.runs import BASELINE_SERIES_TAG, SERIES_ERRORS_TAG, WINDOWS_TAG
+from domain.training import EvaluationProtocol
 
 Progress = Callable[[str], None]
 
@@ -47,7 +46,7 @@ def available_threads() -> int:
 
 def default_threads(panel: Panel) -> int:
     """Threads per fit when none are asked for: one for a small panel, every available CPU for a big one."""
-    rows = panel.sales.shape[0] * panel.sales.shape[1] * MAX_HORIZON  # the design matrix's size, at most
+    rows = panel.sales.shape[0] * panel.sales.shape[1] * panel.frequency.max_horizon  # the design's size, at most
     return available_threads() if rows >= PARALLEL_ROWS else 1
 
 
@@ -68,14 +67,15 @@ class _Table:
     data: PanelData
 
 
-def _panel_data(panel: Panel) -> PanelData:
-    seasonality = Seasonality(season=SEASON, period_days=int((panel.weeks[1] - panel.weeks[0]).astype(int)))
-    year_ago = YearAgo(panel.weeks[0].item(), seasonality)
+def _panel_data(table: SalesTable) -> PanelData:
+    panel = table.panel
+    seasonality = Seasonality(panel.frequency, table.calendar)
+    year_ago = YearAgo(panel.periods[0].item(), seasonality)
     built: list[tuple[Design, np.ndarray]] = []
 
     def design() -> tuple[Design, np.ndarray]:  # built once, when a machine-learning member first needs it
         if not built:
-            rows = training_design(panel.sales, year_ago, seasonality, MAX_HORIZON)
+            rows = training_design(panel.sales, year_ago, seasonality, panel.frequency.max_horizon)
             built.append((rows, rows.ratio_target(panel.sales)))
         return built[0]
 
@@ -91,9 +91,8 @@ class ForecastingModelTrainer:
         self._forecasts: dict[tuple[str, str, EvaluationProtocol], Forecasts] = {}
 
     def _table(self, table: SalesTable) -> _Table:
-        if table.info.sha256 not in self._tables:  # one panel and design per table, not per member
-            panel = Panel.from_frame(table.frame)
-            self._tables, self._forecasts = {table.info.sha256: _Table(panel, _panel_data(panel))}, {}
+        if table.info.sha256 not in self._tables:  # one design per table, not per member
+            self._tables, self._forecasts = {table.info.sha256: _Table(table.panel, _panel_data(table))}, {}
         return self._tables[table.info.sha256]
 
     def train(
@@ -101,26 +100,33 @@ class ForecastingModelTrainer:
     ) -> TrainedModel:
         if model_key not in MEMBERS:
             raise TrainingError(f"unknown model {model_key!r}; known: {', '.join(MEMBERS)}")
-        protocol.check_length(table.info.weeks)
-        panel = self._table(table).panel
-        origins = Origins.of(protocol, len(panel.weeks))
+        if protocol.frequency != table.info.frequency:
+            raise TrainingError(f"the protocol is for a {protocol.frequency.name} panel, the table is "
+                                f"{table.info.frequency.name}")
+        protocol.check_length(table.info.periods)
+        panel = table.panel
+        origins = Origins.of(protocol, len(panel.periods))
         found = self._forecasts_of(model_key, table, origins, protocol, progress)
+        short = found.baseline.get(origins.final, 0)
+        if short:
+            progress(f"{short:,} of {len(panel.series):,} series too short for its features: forecast by the baseline")
         with _step(model_key, "scoring the windows"):
-            evidence = evaluate(panel.sales, panel.stores, found, origins, protocol.horizon, SEASON)
+            evidence = evaluate(panel.sales, panel.series, found, origins, protocol.horizon, protocol.season)
         with _step(model_key, "packaging the model"):
             servable = self._servable(model_key, self._table(table), found, origins)
         with _step(model_key, "writing artifacts"):
             files = artifacts.files(model_key, panel, found, origins, protocol, evidence)
-        weeks = panel.weeks.tolist()
+        periods = panel.period_list()
         return TrainedModel(
             model_key=model_key,
-            params=artifacts.params(MEMBERS[model_key], weeks, found, origins, protocol),
+            params=artifacts.params(MEMBERS[model_key], periods, found, origins, protocol),
             metrics=evidence.metrics,
             artifacts=files,
             servable=servable,
             tags={
-                STORE_ERRORS_TAG: artifacts.STORE_ERRORS_ARTIFACT,
-                WINDOWS_TAG: ",".join(f"{origins.split(o)}={weeks[o]}" for o in origins.scored),
+                SERIES_ERRORS_TAG: artifacts.SERIES_ERRORS_ARTIFACT,
+                WINDOWS_TAG: ",".join(f"{origins.split(o)}={periods[o]}" for o in origins.scored),
+                BASELINE_SERIES_TAG: str(short),
             },
         )
 
@@ -141,11 +147,11 @@ class ForecastingModelTrainer:
                     member.combine(known.data.sales, parts, origins.scored, protocol.horizon, origin, found)
         else:
             threads = self._threads or default_threads(known.panel)
-            periods = known.panel.weeks.tolist()
+            periods = known.panel.period_list()
             for origin in origins.all:
-                progress(origins.describe(origin, periods, protocol.horizon))
+                progress(origins.describe(origin, periods, protocol))
                 with _step(key, origins.step(origin)):
-                    member.forecast(known.data, origin, MAX_HORIZON, protocol.horizon, threads, found)
+                    member.forecast(known.data, origin, protocol.horizon, threads, found)
         self._forecasts[cached] = found
         return found
 
@@ -154,8 +160,10 @@ class ForecastingModelTrainer:
         """The forecast from the last period for every step up to the horizon limit, its interval from
         every scored window, and the history the dashboard draws behind it."""
         panel, shown = known.panel, known.data.seasonality.shown_history
+        frequency = panel.frequency
         return PortfolioForecaster(
-            model_key=model_key, series=panel.stores, periods=panel.weeks[-shown:],
+            model_key=model_key, series=panel.series, periods=panel.periods[-shown:],
+            dates=[d.isoformat() for d in frequency.after(panel.periods[-1].item(), frequency.max_horizon)],
             predictions=found.grids[origins.final].T.copy(), history=panel.sales[-shown:],
             calibration=calibrate(panel.sales, [(o, found.grids[o]) for o in origins.scored], origins.final),
-            requirements=artifacts.requirements())
+            unit=frequency.unit, requirements=artifacts.requirements())

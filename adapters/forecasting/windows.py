@@ -27,7 +27,7 @@ def calibrate(sales: np.ndarray, windows: Sequence[tuple[int, np.ndarray]], last
 
 
 def bounds(grid: np.ndarray, calibration: Calibration, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """The interval around each cell of a steps x series grid (sales are never negative)."""
+    """The interval around each cell of a steps x series grid (values are never negative)."""
     half = np.array([calibration.half_width(step, confidence) for step in range(1, grid.shape[0] + 1)])[:, None]
     return np.maximum(grid * (1 - half), 0.0), grid * (1 + half)
 
@@ -37,7 +37,7 @@ class Scores:
     """A window's metrics pooled over every series-period, and per series."""
 
     pooled: dict[str, float]
-    per_series: pd.DataFrame  # window, store_id, one column per metric
+    per_series: pd.DataFrame  # window, series_id, one column per metric
 
 
 def score(sales: np.ndarray, series: np.ndarray, grid: np.ndarray, origin: int, horizon: int, label: str,
@@ -46,9 +46,10 @@ def score(sales: np.ndarray, series: np.ndarray, grid: np.ndarray, origin: int, 
     actual, predicted = sales[origin + 1 : origin + 1 + horizon], grid[:horizon]
     scale = seasonal_naive_scale(sales, origin, season)
     pooled = {k: float(v) for k, v in error_metrics(actual, predicted, scale).items()}
-    per_series = {"window": label, "store_id": series, **error_metrics(actual, predicted, scale, axis=0)}
+    per_series = {"window": label, "series_id": series, **error_metrics(actual, predicted, scale, axis=0)}
     if interval is not None:
         low, up = (b[:horizon] for b in interval)
         pooled.update({k: float(v) for k, v in interval_metrics(actual, low, up).items()})
         per_series.update(interval_metrics(actual, low, up, axis=0))
-    return Scores(pooled=pooled, per_series=pd.DataFrame(per_series))
+    frame = pd.DataFrame(per_series)
+    return Scores(pooled=pooled, per_series=frame[frame["mae"].notna()])  # a series not started yet: no row

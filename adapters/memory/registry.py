@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from domain.errors import TrackingUnavailableError, UnknownModelError, UnknownStoreError
-from domain.forecasts import ForecastPoint
+from domain.errors import TrackingUnavailableError, UnknownModelError, UnknownSeriesError
+from domain.forecasts import ForecastPoint, check_horizon
 from domain.metrics import SUMMARY_PREFIXES
 from domain.models import STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel, version_number
 
@@ -87,33 +87,35 @@ class InMemoryModelRegistry:
 
 
 class ConstantForecastModel:
-    """Forecasts `level` for every store and week, with a +-10% interval at any confidence."""
+    """Forecasts `level` for every series and week, with a +-10% interval at any confidence."""
 
-    def __init__(
-        self, level: float, store_ids: Sequence[int] = (1, 2, 3), last_week: date = date(2012, 10, 26)
-    ) -> None:
-        self.level, self.store_ids, self.last_week = level, tuple(store_ids), last_week
+    unit = "week"
 
-    def _check(self, store_ids: Sequence[int]) -> None:
-        unknown = sorted(set(store_ids) - set(self.store_ids))
+    def __init__(self, level: float, series_ids: Sequence[str] = ("1", "2", "3"),
+                 last_period: date = date(2012, 10, 26), max_horizon: int = 52) -> None:
+        self.level, self.series_ids, self.last_period = level, tuple(series_ids), last_period
+        self.max_horizon = max_horizon
+
+    def _check(self, series_ids: Sequence[str]) -> None:
+        unknown = [s for s in series_ids if s not in self.series_ids]
         if unknown:
-            raise UnknownStoreError(
-                f"unknown store_id {unknown[0]}; this model knows stores {min(self.store_ids)}..{max(self.store_ids)}"
-            )
+            raise UnknownSeriesError(f"unknown series_id {unknown[0]}; this model knows {len(self.series_ids)} "
+                                     f"series: {', '.join(self.series_ids)}")
 
-    def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
+    def history(self, series_id: str) -> tuple[tuple[date, float], ...]:
         """Eight weeks at `level`, ending at the last week."""
-        self._check([store_id])
-        return tuple((self.last_week - timedelta(weeks=k), self.level) for k in range(7, -1, -1))
+        self._check([series_id])
+        return tuple((self.last_period - timedelta(weeks=k), self.level) for k in range(7, -1, -1))
 
-    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
-        self._check(store_ids)
+    def forecast(self, series_ids: Sequence[str], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+        self._check(series_ids)
+        check_horizon(horizon, self.max_horizon)
         spread = None if confidence is None else 0.1 * self.level
         return tuple(
-            ForecastPoint(store_id=s, step=h, date=self.last_week + timedelta(weeks=h), prediction=self.level,
+            ForecastPoint(series_id=s, step=h, date=self.last_period + timedelta(weeks=h), prediction=self.level,
                           lower=None if spread is None else self.level - spread,
                           upper=None if spread is None else self.level + spread)
-            for s in store_ids for h in range(1, horizon + 1)
+            for s in series_ids for h in range(1, horizon + 1)
         )
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from application.benchmark import BenchmarkReport
-from application.ports import StoreErrors
+from application.ports import SeriesErrors
 from domain.runs import Experiment, Run, RunStatus
 
 
 class InMemoryRunRepository:
     def __init__(self, experiments: Sequence[Experiment] = (), runs: Sequence[Run] = (),
-                 errors: Mapping[str, StoreErrors] | None = None) -> None:
+                 errors: Mapping[str, SeriesErrors] | None = None) -> None:
         self._experiments = {e.experiment_id: e for e in experiments}
         self._runs = {r.run_id: r for r in runs}
         self._errors = dict(errors or {})
@@ -40,7 +40,7 @@ class InMemoryRunRepository:
             )
         )
 
-    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
+    def series_errors(self, run_ids: Sequence[str]) -> dict[str, SeriesErrors]:
         return {run_id: self._errors[run_id] for run_id in run_ids if run_id in self._errors}
 
     def changed_since(self, watermark_ms: int | None, also: Sequence[str]) -> Iterator[Run]:
@@ -61,7 +61,7 @@ class InMemoryRunRepository:
         ]
 
     def save(self, origin: str, experiments: Sequence[Experiment], runs: Sequence[Run],
-             errors: Mapping[str, StoreErrors], watermark_ms: int | None) -> None:
+             errors: Mapping[str, SeriesErrors], watermark_ms: int | None) -> None:
         self._experiments.update({e.experiment_id: e for e in experiments})
         for run in runs:
             self._runs[run.run_id] = run

@@ -13,30 +13,28 @@ from mlflow.exceptions import MlflowException
 
 from adapters.forecasting.pyfunc import PortfolioForecaster
 from adapters.mlflow.errors import tracking_errors
-from domain.errors import UnknownModelError, UnknownStoreError
-from domain.forecasts import MAX_HORIZON, ForecastPoint
+from domain.errors import InvalidValueError, UnknownModelError, UnknownSeriesError
+from domain.forecasts import ForecastPoint
 from domain.models import ModelVersion
 
 _NOT_FOUND = ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
 
 
 class PyfuncForecastModel:
-    """A registered PortfolioForecaster, ready to answer any request from a table.
+    """A registered PortfolioForecaster, ready to answer any request from its table.
 
-    A version forecasts from one fixed origin (its last training week), so its whole answer
-    space is one forecast per store and step, carried by the version for every step up to the
-    horizon limit. A request slices that table and scales the interval widths of its
-    confidence level.
+    A version forecasts from one fixed origin (its last training period), so its whole answer
+    space is one forecast per series and step, carried by the version for every step up to the
+    horizon limit of its frequency. A request slices that table and scales the interval widths
+    of its confidence level.
     """
 
     def __init__(self, forecaster: PortfolioForecaster) -> None:
         self._forecaster = forecaster
-        self.store_ids = tuple(int(s) for s in forecaster.store_ids)
-        self.last_week: date = forecaster.last_period
-        table = forecaster.forecast(list(self.store_ids), MAX_HORIZON, None)
-        self._row = {store: i for i, store in enumerate(self.store_ids)}
-        self._predictions = table["prediction"].to_numpy().reshape(len(self.store_ids), MAX_HORIZON)
-        self._dates = [date.fromisoformat(d) for d in table["date"][:MAX_HORIZON]]
+        self.series_ids = tuple(forecaster.series)
+        self.last_period: date = forecaster.last_period
+        self.max_horizon, self.unit = forecaster.max_horizon, forecaster.unit
+        self._dates = [date.fromisoformat(d) for d in forecaster.dates]
         self._widths: dict[float, np.ndarray] = {}
 
     def _half_widths(self, confidence: float) -> np.ndarray:
@@ -44,36 +42,41 @@ class PyfuncForecastModel:
             self._widths[confidence] = self._forecaster.half_widths(confidence)
         return self._widths[confidence]
 
-    def _check(self, store_ids: Sequence[int]) -> None:
-        unknown = sorted(set(store_ids) - set(self._row))
+    def _rows(self, series_ids: Sequence[str]) -> list[int]:
+        rows = [self._forecaster.row(s) for s in series_ids]
+        unknown = [s for s, row in zip(series_ids, rows) if row is None]
         if unknown:
-            raise UnknownStoreError(
-                f"unknown store_id {', '.join(map(str, unknown))}; this model knows stores "
-                f"{min(self.store_ids)}..{max(self.store_ids)}"
-            )
+            raise UnknownSeriesError(f"unknown series_id {', '.join(unknown[:5])}; this model knows "
+                                     f"{len(self.series_ids):,} series: {self._forecaster.known()}")
+        return [row for row in rows if row is not None]
 
-    def history(self, store_id: int) -> tuple[tuple[date, float], ...]:
-        self._check([store_id])
+    def history(self, series_id: str) -> tuple[tuple[date, float], ...]:
+        (row,) = self._rows([series_id])
         carried = self._forecaster
-        weeks = carried.periods.astype(object)  # datetime64[D] -> datetime.date
-        return tuple(zip(weeks, (float(v) for v in carried.history[:, self._row[store_id]])))
+        values = carried.history[:, row]
+        periods = carried.periods.astype(object)  # datetime64[D] -> datetime.date
+        return tuple((day, float(v)) for day, v in zip(periods, values) if np.isfinite(v))  # from its first period
 
-    def forecast(self, store_ids: Sequence[int], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
-        self._check(store_ids)
-        points = []
+    def forecast(self, series_ids: Sequence[str], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
+        rows = self._rows(series_ids)
+        if not 1 <= horizon <= self.max_horizon:
+            raise InvalidValueError(f"horizon must be in 1..{self.max_horizon} {self.unit}s for this model, "
+                                    f"not {horizon}")
+        table = self._forecaster.predictions
+        dates = self._dates[:horizon]
         widths = self._half_widths(confidence)[:horizon] if confidence is not None else None
-        for store in store_ids:
-            predictions = self._predictions[self._row[store], :horizon]
+        points = []
+        for series, row in zip(series_ids, rows):
+            predictions = table[row, :horizon]
             if widths is None:
-                points += [ForecastPoint(store_id=store, step=h + 1, date=self._dates[h], prediction=float(p))
-                           for h, p in enumerate(predictions)]
+                points += [ForecastPoint(series_id=series, step=h + 1, date=dates[h], prediction=float(p))
+                           for h, p in enumerate(predictions.tolist())]
                 continue
             spread = widths * predictions
             lower = np.minimum(np.maximum(predictions - spread, 0.0), predictions)  # as the pyfunc model bounds it
             upper = predictions + spread
-            points += [ForecastPoint(store_id=store, step=h + 1, date=self._dates[h], prediction=float(p),
-                                     lower=float(lo), upper=float(up))
-                       for h, (p, lo, up) in enumerate(zip(predictions, lower, upper))]
+            points += [ForecastPoint(series_id=series, step=h + 1, date=dates[h], prediction=p, lower=lo, upper=up)
+                       for h, (p, lo, up) in enumerate(zip(predictions.tolist(), lower.tolist(), upper.tolist()))]
         return tuple(points)
 
 

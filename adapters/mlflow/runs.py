@@ -17,9 +17,10 @@ from mlflow.entities import Run as MlflowRun
 from mlflow.entities import ViewType
 
 from adapters.mlflow.errors import tracking_errors
-from application.ports import StoreErrors
+from application.ports import SeriesErrors
 from domain.errors import masked
-from domain.runs import STORE_ERRORS_TAG, Experiment, Run, from_epoch_ms
+from domain.forecasts import series_id
+from domain.runs import LEGACY_ERRORS_TAG, SERIES_ERRORS_TAG, Experiment, Run, from_epoch_ms
 
 PAGE = 50_000  # the largest page MLflow stores accept
 # Overlap of successive syncs: a run committed while the last sync was reading, with a start
@@ -91,26 +92,28 @@ class MlflowRunRepository:
             quoted = ", ".join(f"'{run_id}'" for run_id in pending[start : start + 500])
             yield from self._search(ids, f"attributes.run_id IN ({quoted})")
 
-    def store_errors(self, run_ids: Sequence[str]) -> dict[str, StoreErrors]:
+    def series_errors(self, run_ids: Sequence[str]) -> dict[str, SeriesErrors]:
         found = {}
         for run_id in run_ids:
             with tracking_errors(self._uri, f"reading run {run_id}"):
-                path = self._client.get_run(run_id).data.tags.get(STORE_ERRORS_TAG)
+                tags = self._client.get_run(run_id).data.tags
+                path = tags.get(SERIES_ERRORS_TAG) or tags.get(LEGACY_ERRORS_TAG)
                 if not path:
                     continue
                 with tempfile.TemporaryDirectory() as folder:
                     text = Path(self._client.download_artifacts(run_id, path, folder)).read_text()
-            found[run_id] = parse_store_errors(text)
+            found[run_id] = parse_series_errors(text)
         return found
 
 
-def parse_store_errors(text: str) -> StoreErrors:
-    """The test-window rows of a per-store error table, as store -> metric -> value."""
-    errors: dict[int, dict[str, float]] = {}
+def parse_series_errors(text: str) -> SeriesErrors:
+    """The test-window rows of a per-series error table, as series id -> metric -> value; a table of
+    an earlier version names the series store_id."""
+    errors: dict[str, dict[str, float]] = {}
     for row in csv.DictReader(io.StringIO(text)):
         if row.get("window", "test") != "test":
             continue
-        store = int(float(row.pop("store_id")))
+        series = series_id(row.pop("series_id", None) or row.pop("store_id", ""))
         row.pop("window", None)
-        errors[store] = {k: float(v) for k, v in row.items() if v not in ("", None)}
+        errors[series] = {k: float(v) for k, v in row.items() if v not in ("", None)}
     return errors

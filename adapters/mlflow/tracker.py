@@ -37,14 +37,15 @@ from domain.training import MODEL_TYPES
 MODEL_ARTIFACT = "model"
 SIGNATURE = ModelSignature(
     inputs=Schema(
-        [ColSpec("long", "store_id"), ColSpec("long", "horizon"), ColSpec("double", "confidence_level", required=False)]
+        [ColSpec("string", "series_id", required=False), ColSpec("long", "store_id", required=False),
+         ColSpec("long", "horizon"), ColSpec("double", "confidence_level", required=False)]
     ),
     outputs=Schema(
-        [ColSpec("long", "store_id"), ColSpec("long", "step"), ColSpec("string", "date"),
+        [ColSpec("string", "series_id"), ColSpec("long", "step"), ColSpec("string", "date"),
          ColSpec("double", "prediction"), ColSpec("double", "lower"), ColSpec("double", "upper")]
     ),
 )
-INPUT_EXAMPLE = pd.DataFrame({"store_id": [1], "horizon": [12], "confidence_level": [0.9]})
+INPUT_EXAMPLE = pd.DataFrame({"series_id": ["1"], "horizon": [12], "confidence_level": [0.9]})
 
 
 def _save_model(servable: PythonModel, requirements: list[str], folder: Path) -> None:

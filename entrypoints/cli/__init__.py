@@ -13,7 +13,7 @@ from domain.errors import DataError, DomainError, InvalidValueError, NotFoundErr
 from domain.leaderboard import EmptySelection
 from entrypoints.cli.benchmarking import add_benchmark, add_sync
 from entrypoints.cli.serving import add_dashboard, add_promote, add_serve
-from entrypoints.cli.training import add_run, add_train
+from entrypoints.cli.training import add_run, add_synthetic, add_train
 from entrypoints.config import DEFAULT_TRACKING_URI, DEFAULT_WAREHOUSE, Settings, calm_threads, quiet_libraries
 
 # Exit codes: 0 done; 1 the work ran but found nothing or part of it failed; 2 bad input, or a
@@ -24,14 +24,14 @@ EXIT_PARTIAL, EXIT_INPUT = 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ml-portfolio",
-        description="Train, benchmark and serve a portfolio of weekly store-sales forecasters on MLflow.",
+        description="Train, benchmark and serve a portfolio of forecasters of your series on MLflow.",
     )
     parser.add_argument("--tracking-uri", help=f"MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else "
                                                f"{DEFAULT_TRACKING_URI} in the working directory)")
     parser.add_argument("--warehouse", metavar="PATH",
                         help=f"DuckDB run warehouse (default: $ML_PORTFOLIO_WAREHOUSE, else {DEFAULT_WAREHOUSE})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_run, add_train, add_benchmark, add_serve, add_promote, add_dashboard, add_sync):
+    for add in (add_run, add_train, add_synthetic, add_benchmark, add_serve, add_promote, add_dashboard, add_sync):
         add(commands)
     return parser
 

@@ -7,8 +7,10 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
+from domain.columns import FILLS
 from domain.errors import InvalidValueError
-from domain.forecasts import DEFAULT_HORIZON, MAX_HORIZON, check_horizon
+from domain.forecasts import check_horizon
+from domain.frequency import parse_frequency
 from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, EvaluationProtocol, parse_model_keys
 from entrypoints.config import DEFAULT_OUTPUT_DIR
 
@@ -62,29 +64,44 @@ def progress(message: str) -> None:
 
 
 def training_flags(command: argparse.ArgumentParser) -> None:
+    """The flags of `train` and `run`: the models, the table and how to read it, then protocol_flags."""
     command.add_argument("--models", type=checked(parse_model_keys), default=tuple(MODEL_TYPES), metavar="all|NAME,...",
                          help=f"models to train: 'all' (default) or a comma-separated list of {', '.join(MODEL_TYPES)}")
     command.add_argument(
         "--data",
         metavar="PATH",
-        help="a long table, CSV or Parquet (.parquet): one row per series and week; default: the built-in "
-             "synthetic table. Columns are recognised by name: Walmart's Store, Date (dd-mm-yyyy), Weekly_Sales; "
-             "Nixtla's unique_id, ds, y; or store/series/item/id, date/week/timestamp, "
+        help="a long table, CSV or Parquet (.parquet): one row per series and period; default: the built-in "
+             "synthetic weekly table. Columns are recognised by name: Walmart's Store, Date (dd-mm-yyyy), "
+             "Weekly_Sales; Nixtla's unique_id, ds, y; or store/series/item/id, date/week/timestamp, "
              "sales/demand/quantity/value in any case",
     )
-    command.add_argument("--id-col", metavar="NAME", help="the column of series ids (whole numbers 1..1,000,000)")
+    command.add_argument("--id-col", metavar="NAME", help="the column of series ids (text or whole numbers)")
     command.add_argument("--time-col", metavar="NAME", help="the column of dates")
     command.add_argument("--target-col", metavar="NAME", help="the column of values to forecast")
     command.add_argument("--date-format", type=checked(_date_format), metavar="FORMAT",
                          help="strftime format of the dates, e.g. %%m/%%d/%%Y (default: ISO 8601; dd-mm-yyyy for "
                               "the Walmart columns)")
+    command.add_argument("--freq", type=checked(parse_frequency), metavar="daily|weekly|monthly",
+                         help="the frequency of the dates (default: inferred from them; weekly on any weekday, "
+                              "monthly dated on the first or the last day of each month)")
+    command.add_argument("--fill", choices=FILLS, default="none",
+                         help="what fills a missing period inside a series (default: none, an error naming it)")
+    command.add_argument("--holidays", metavar="walmart|none|CODE",
+                         help="the holiday calendar year-ago values are aligned on: walmart, none, or a country "
+                              "code of the holidays package (US, DE, GB...); default: walmart for a weekly "
+                              "panel, none otherwise")
+    protocol_flags(command)
+
+
+def protocol_flags(command: argparse.ArgumentParser) -> None:
+    """The flags of what is trained and how it is evaluated."""
     command.add_argument("--dataset", metavar="NAME",
                          help="dataset name tagged on the runs (default: the file's stem, or synthetic_walmart)")
     command.add_argument("--experiment-name", default=DEFAULT_EXPERIMENT, metavar="NAME",
                          help=f"MLflow experiment (default: {DEFAULT_EXPERIMENT}; created if missing)")
-    command.add_argument("--horizon", type=checked(lambda text: check_horizon(whole(text))), default=DEFAULT_HORIZON,
-                         metavar="N", help=f"forecast horizon and test-window length in weeks, 1..{MAX_HORIZON} "
-                                           f"(default: {DEFAULT_HORIZON})")
+    command.add_argument("--horizon", type=checked(lambda text: check_horizon(whole(text))), metavar="N",
+                         help="forecast horizon and test-window length in periods (default: 14 days, 12 weeks "
+                              "or 6 months; at most 28 days, 52 weeks or 12 months)")
     command.add_argument(
         "--folds",
         type=positive,

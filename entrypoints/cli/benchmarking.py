@@ -80,7 +80,7 @@ def benchmark(args: argparse.Namespace, container: Container) -> int:
     report, written = container.benchmark_runs()(request, args.output_dir, progress=progress)
     if args.format == "json":
         document = msgspec.to_builtins(report_document(report))
-        print(json.dumps({k: v for k, v in document.items() if k not in ("runs", "store_errors")}, indent=1))
+        print(json.dumps({k: v for k, v in document.items() if k not in ("runs", "series_errors")}, indent=1))
     elif args.format == "csv":
         print(results_csv(report_document(report).results), end="")
     else:

@@ -7,11 +7,12 @@ import sys
 from typing import TYPE_CHECKING
 
 from application.train import TrainingReport, TrainRequest
-from domain.columns import ColumnSpec
+from domain.columns import ColumnSpec, PanelSpec
+from domain.errors import DataError
+from domain.frequency import parse_frequency
 from domain.leaderboard import evidence_split
 from domain.models import Promotion
-from domain.training import EvaluationProtocol
-from entrypoints.cli.arguments import output_dir_flag, progress, training_flags, who
+from entrypoints.cli.arguments import checked, output_dir_flag, positive, progress, training_flags, who
 from entrypoints.cli.arguments import port as port_type
 
 EXIT_PARTIAL = 1  # the work ran but part of it failed
@@ -49,16 +50,48 @@ def add_train(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser(
         "train", help="train, backtest, log and register the forecasting models",
         description=(
-            "Train each model on the weekly sales table, evaluate it out of time (the last HORIZON weeks "
-            "of every store are the test set, plus a rolling-origin backtest), log the run to MLflow and "
-            "register the model as a self-contained pyfunc version named after the model. Ctrl-C or SIGTERM "
-            "ends the run in progress as KILLED."
+            "Train each model on a panel of series (daily, weekly or monthly), evaluate it out of time (the "
+            "last HORIZON periods of every series are the test set, plus a rolling-origin backtest), log the "
+            "run to MLflow and register the model as a self-contained pyfunc version named after the model. "
+            "Ctrl-C or SIGTERM ends the run in progress as KILLED."
         ),
     )
     training_flags(train)
     train.add_argument("--no-register", dest="register", action="store_false",
                        help="log the runs but do not register model versions")
     train.set_defaults(handler=train_models, interruptible=True)
+
+
+def add_synthetic(commands: argparse._SubParsersAction) -> None:
+    synthetic = commands.add_parser(
+        "synthetic", help="write a synthetic panel (weekly, daily or monthly) to train on",
+        description=(
+            "Write a deterministic synthetic panel: weekly is the Walmart-shaped table `train` uses by "
+            "default (Store, Date dd-mm-yyyy, Weekly_Sales...); daily and monthly have seasonality of their "
+            "own (a weekly pattern and a yearly one; a yearly one) in Nixtla's columns unique_id, ds, y with "
+            "text ids. CSV, or Parquet when OUTPUT ends in .parquet."
+        ),
+    )
+    synthetic.add_argument("--freq", type=checked(parse_frequency), default="weekly", metavar="daily|weekly|monthly",
+                           help="the frequency (default: weekly)")
+    synthetic.add_argument("--series", type=positive, default=45, metavar="N", help="how many series (default: 45)")
+    synthetic.add_argument("--periods", type=positive, metavar="N",
+                           help="periods per series (default: 143 weeks, 730 days or 96 months)")
+    synthetic.add_argument("--output", required=True, metavar="PATH", help="the file to write")
+    synthetic.set_defaults(handler=write_synthetic)
+
+
+def write_synthetic(args: argparse.Namespace, container: Container) -> int:
+    from adapters.filesystem.sales_csv import write_file
+    from adapters.forecasting.synthetic import synthetic_panel
+
+    frame = synthetic_panel(args.freq, args.series, args.periods)
+    try:
+        write_file(frame, args.output)
+    except OSError as exc:
+        raise DataError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    print(f"wrote {args.output}: {args.series:,} {args.freq} series, {len(frame):,} rows")
+    return 0
 
 
 def leaderboard(report: TrainingReport) -> str:
@@ -79,8 +112,9 @@ def leaderboard(report: TrainingReport) -> str:
     rows += [["-", o.model, "FAILED", *("" for _ in range(len(header) - 3))] for o in report.failed]
     info = report.dataset
     title = (
-        f"Leaderboard: experiment {report.experiment}, dataset {info.name} ({info.stores} stores x {info.weeks} weeks, "
-        f"{info.first_week}..{info.last_week}), ranked by {ranked_on}; mape in %, coverage of the 90% interval"
+        f"Leaderboard: experiment {report.experiment}, dataset {info.name} ({info.describe()}), "
+        f"{report.protocol.horizon}-{info.frequency.unit} horizon, ranked by {ranked_on}; mape in %, "
+        f"coverage of the 90% interval"
     )
     return "\n".join([title, format_table(header, rows, "rl" + "r" * (len(header) - 2))])
 
@@ -91,8 +125,10 @@ def _request(args: argparse.Namespace) -> TrainRequest:
         data_path=args.data,
         dataset_name=args.dataset,
         columns=ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format),
+        panel=PanelSpec(frequency=args.freq, fill=args.fill, holidays=args.holidays),
         experiment_name=args.experiment_name,
-        protocol=EvaluationProtocol(horizon=args.horizon, folds=args.folds),
+        horizon=args.horizon,
+        folds=args.folds,
         register=getattr(args, "register", True),
     )
 

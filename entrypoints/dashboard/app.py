@@ -42,7 +42,7 @@ class Dashboard(param.Parameterized):
         pages: list[Page] = [
             OverviewPage(session=self.session, registry=container.describe_registry),
             ComparisonPage(session=self.session),
-            ForecastsPage(registry=container.describe_registry, forecasts=container.forecast_store),
+            ForecastsPage(registry=container.describe_registry, forecasts=container.forecast_series),
             PredictionsPage(reader=container.read_predictions),
             ResultsPage(session=self.session),
         ]

@@ -1,4 +1,4 @@
-"""Forecasts: one store's history and forecast with its interval band, from a registered version."""
+"""Forecasts: one series' history and forecast with its interval band, from a registered version."""
 
 from __future__ import annotations
 
@@ -10,38 +10,46 @@ import pandas as pd
 import panel as pn
 import param
 
-from application.dashboard import DescribeRegistry, ForecastStore
+from application.dashboard import DescribeRegistry, ForecastSeries
+from application.ports import ForecastModel
 from application.serving import ForecastRequest
 from domain.errors import DomainError
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_HORIZON
+from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON
+from domain.frequency import MAX_HORIZON
 from domain.models import CHAMPION
 from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown, table
 
 
 class ForecastsPage(Page):
-    """The choices cascade: a model lists its versions and aliases, a version its stores; the
-    plot depends on the settled `selection`, so one choice redraws the page once."""
+    """The choices cascade: a model lists its versions and aliases, a version its series; the
+    plot depends on the settled `selection`, so one choice redraws the page once. The series
+    picker is a search box (type part of an id, pick from the matches), usable at any count."""
 
     title, slug = "Forecasts", "forecasts"
     model_name = param.Selector(objects=[], doc="a registered model")
     version = param.Selector(objects=[], doc="a version number, latest or an alias")
-    store = param.Selector(objects=[])
-    horizon = param.Integer(default=DEFAULT_HORIZON, bounds=(1, MAX_HORIZON), label="Horizon (weeks)")
+    series = param.String(default=None, allow_None=True, doc="a series the version forecasts")
+    horizon = param.Integer(default=DEFAULT_HORIZON, bounds=(1, MAX_HORIZON), label="Horizon (periods)")
     confidence = param.Number(default=DEFAULT_CONFIDENCE, bounds=(0.5, 0.99), step=0.01, label="Interval confidence")
     selection = param.Tuple(
-        default=(None, None, None), length=3, doc="(model, version, store) once the cascade settles"
+        default=(None, None, None), length=3, doc="(model, version, series) once the cascade settles"
     )
 
-    def __init__(self, registry: Callable[[], DescribeRegistry], forecasts: Callable[[], ForecastStore],
+    def __init__(self, registry: Callable[[], DescribeRegistry], forecasts: Callable[[], ForecastSeries],
                  **params: Any) -> None:
         self._registry, self._forecasts = registry, forecasts
         super().__init__(**params)
 
     def controls(self) -> list[Any]:
+        # Its options are the version's series; _settle sets them and the value in one update, so the
+        # box never holds a series it does not offer (it would empty itself).
+        self._picker = pn.widgets.AutocompleteInput.from_param(
+            self.param.series, name="Series (type to search)", case_sensitive=False, search_strategy="includes",
+            min_characters=1, restrict=True, placeholder="part of a series id", css_classes=["series-picker"])
         return [pn.FlexBox(
             pn.widgets.Select.from_param(self.param.model_name, name="Registered model"),
             pn.widgets.Select.from_param(self.param.version, name="Version or alias"),
-            pn.widgets.Select.from_param(self.param.store, name="Store"),
+            self._picker,
             pn.widgets.IntSlider.from_param(self.param.horizon, throttled=True),
             pn.widgets.FloatSlider.from_param(self.param.confidence, throttled=True))]
 
@@ -52,11 +60,11 @@ class ForecastsPage(Page):
             return []
         return [*sorted(entry.aliases), "latest", *(str(v) for v in range(entry.newest_version, 0, -1))]
 
-    def _stores(self, name: str | None, ref: str | None) -> list[int]:
+    def _model(self, name: str | None, ref: str | None) -> ForecastModel | None:
         try:
-            return list(self._forecasts().stores(name, ref)) if name and ref else []
+            return self._forecasts().model(name, ref) if name and ref else None
         except DomainError:
-            return []
+            return None
 
     def prepare(self) -> None:
         """The registry is asked for models when the page is first shown, not when the session starts."""
@@ -82,38 +90,43 @@ class ForecastsPage(Page):
             self._settle(self.version)
 
     def _settle(self, version: str | None) -> None:
-        stores = self._stores(self.model_name, version)
-        self.param.store.objects = stores
-        store = self.store if self.store in stores else (stores[0] if stores else None)
-        self.param.update(version=version, store=store, selection=(self.model_name, version, store))
+        model = self._model(self.model_name, version)
+        series = list(model.series_ids) if model else []
+        chosen = self.series if self.series in series else (series[0] if series else None)
+        limit = model.max_horizon if model else MAX_HORIZON  # 28 days, 52 weeks, 12 months
+        self.param.horizon.bounds = (1, limit)
+        self.param.update(version=version, horizon=min(self.horizon, limit),
+                          selection=(self.model_name, version, chosen))
+        self._picker.param.update(options=series, value=chosen)
 
-    @param.depends("store", watch=True)
-    def _store_chosen(self) -> None:
-        self.selection = (self.model_name, self.version, self.store)
+    @param.depends("series", watch=True)
+    def _series_chosen(self) -> None:
+        if self.series in self._picker.options and self.series != self.selection[2]:  # picked by hand
+            self.selection = (self.model_name, self.version, self.series)
 
     @param.depends("active", "selection", "horizon", "confidence")
     @shown
     def content(self) -> list[Any]:
-        name, version, store = self.selection
-        if not name or not version or store is None:
+        name, version, series = self.selection
+        if not name or not version or series is None:
             return [alert("no registered model to forecast with; `ml-portfolio train` registers them, "
                           "or the tracking store is unreachable", "warning")]
-        outlook = self._forecasts()(ForecastRequest(store_ids=(int(store),), horizon=self.horizon, model_name=name,
+        outlook = self._forecasts()(ForecastRequest(series_ids=(series,), horizon=self.horizon, model_name=name,
                                                     model_version=version, confidence_level=self.confidence))
-        history = pd.DataFrame(outlook.history, columns=["week", "sales"]).astype({"week": "datetime64[ns]"})
+        history = pd.DataFrame(outlook.history, columns=["date", "value"]).astype({"date": "datetime64[ns]"})
         points = pd.DataFrame([(p.date, p.prediction, p.lower, p.upper) for p in outlook.forecast.points],
-                              columns=["week", "forecast", "lower", "upper"])
-        points["week"] = pd.to_datetime(points["week"])
+                              columns=["date", "forecast", "lower", "upper"])
+        points["date"] = pd.to_datetime(points["date"])
         level = round(100 * self.confidence)
-        chart = (points.hvplot.area(x="week", y="lower", y2="upper", alpha=0.25, label=f"{level}% interval", **PLOT)
-                 * history.hvplot.line(x="week", y="sales", label="history", **PLOT)
-                 * points.hvplot.line(x="week", y="forecast", label="forecast", **PLOT)
-                 ).opts(title=f"store {store}: {outlook.version.name} version {outlook.version.version}",
-                        legend_position="top_left", ylabel="weekly sales", yformatter="%.0f")
+        chart = (points.hvplot.area(x="date", y="lower", y2="upper", alpha=0.25, label=f"{level}% interval", **PLOT)
+                 * history.hvplot.line(x="date", y="value", label="history", **PLOT)
+                 * points.hvplot.line(x="date", y="forecast", label="forecast", **PLOT)
+                 ).opts(title=f"series {series}: {outlook.version.name} version {outlook.version.version}",
+                        legend_position="top_left", ylabel="value", yformatter="%.0f")
         aliases = ", ".join(outlook.version.aliases) or "no alias"
         facts = (
             f"**{outlook.version.name} version {outlook.version.version}** ({aliases}); test MAPE "
-            f"{fmt(outlook.metrics.get('test_mape'))}; forecast from the week ending {outlook.history[-1][0]:%Y-%m-%d}"
+            f"{fmt(outlook.metrics.get('test_mape'))}; forecast from {outlook.history[-1][0]:%Y-%m-%d}"
         )
         return [pn.pane.Markdown(facts, css_classes=["forecast-facts"]), chart,
-                table(points.assign(week=points["week"].dt.date), css_classes=["forecast-table"])]
+                table(points.assign(date=points["date"].dt.date), css_classes=["forecast-table"])]

@@ -26,9 +26,9 @@ from domain.models import MODEL_NAME_PATTERN
 from entrypoints.http.bodies import strict_body
 from entrypoints.http.guards import requires_token
 from entrypoints.http.schemas import (
+    IDS,
     ErrorBody,
     HealthResponse,
-    Interval,
     ModelBody,
     ModelsResponse,
     PredictBody,
@@ -36,9 +36,8 @@ from entrypoints.http.schemas import (
     PromoteBody,
     PromotionBody,
     PromotionsResponse,
-    StoreForecast,
-    TestMetrics,
     VersionBody,
+    predict_response,
     promotion_body,
     version_body,
 )
@@ -46,7 +45,7 @@ from entrypoints.http.schemas import (
 NAME = Annotated[str, PathParameter(pattern=MODEL_NAME_PATTERN)]
 ERRORS = {
     400: ResponseSpec(ErrorBody, description="invalid request: the detail and `extra` name the field"),
-    404: ResponseSpec(ErrorBody, description="unknown model, version, alias or store"),
+    404: ResponseSpec(ErrorBody, description="unknown model, version, alias or series"),
     503: ResponseSpec(ErrorBody, description="the tracking store is unreachable and the model is not cached"),
 }
 WRITE_ERRORS = {
@@ -62,6 +61,16 @@ def _exactly_one(first: object, second: object, names: tuple[str, str]) -> None:
         raise ValidationException(message, extra=[{"message": message, "key": names[0], "source": "body"}])
 
 
+def _series_ids(data: PredictBody) -> tuple[tuple[str | int, ...], bool]:
+    """The series asked for, and whether they came under the deprecated store_id(s)."""
+    given = [(name, value) for name in IDS if (value := getattr(data, name)) is not None]
+    if len(given) != 1:
+        message = "give exactly one of series_id and series_ids (store_id and store_ids are their deprecated names)"
+        raise ValidationException(message, extra=[{"message": message, "key": "series_id", "source": "body"}])
+    name, value = given[0]
+    return (tuple(value) if isinstance(value, list) else (value,)), name.startswith("store")
+
+
 @get("/", summary="Service name, version and links", sync_to_thread=False)
 def index() -> dict[str, str]:
     return {"name": "ml-portfolio", "version": package_version("ml-portfolio"),
@@ -75,32 +84,16 @@ def health(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
                           tracking_reachable=found.tracking_reachable, models_loaded=list(found.models_loaded))
 
 
-@post("/predict", summary="Forecast one store or a batch, with prediction intervals", status_code=200,
+@post("/predict", summary="Forecast one series or a batch, with prediction intervals", status_code=200,
       responses=ERRORS, sync_to_thread=True, before_request=strict_body, opt={"body": PredictBody})
 def predict(data: JSONBody[PredictBody], forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
-    _exactly_one(data.store_id, data.store_ids, ("store_id", "store_ids"))
+    ids, deprecated = _series_ids(data)
     result = forecast_sales(ForecastRequest(
-        store_ids=(data.store_id,) if data.store_id is not None else tuple(data.store_ids or ()),
-        horizon=data.horizon, model_name=data.model_name, model_version=data.model_version,
-        include_intervals=data.include_intervals, confidence_level=data.confidence_level,
+        series_ids=tuple(map(str, ids)), horizon=data.horizon, model_name=data.model_name,
+        model_version=data.model_version, include_intervals=data.include_intervals,
+        confidence_level=data.confidence_level,
     ))
-    forecast = result.forecast
-    stores = []
-    for store in forecast.store_ids:
-        points = forecast.for_store(store)
-        interval = (
-            Interval(
-                lower=[p.lower for p in points if p.lower is not None],
-                upper=[p.upper for p in points if p.upper is not None],
-            )
-            if forecast.confidence_level
-            else None
-        )
-        stores.append(StoreForecast(store_id=store, predictions=[p.prediction for p in points],
-                                    timestamps=[p.date for p in points], confidence_intervals=interval))
-    metrics = TestMetrics(**{k: result.metrics.get(k) for k in ("test_mape", "test_rmse", "test_mae")})
-    return PredictResponse(model_name=forecast.model_name, model_version=forecast.model_version, metrics=metrics,
-                           confidence_level=forecast.confidence_level, timestamp=result.made_at, forecasts=stores)
+    return predict_response(result, deprecated)
 
 
 @get("/models", summary="Every registered model: newest version, aliases, stage, test metrics",

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import msgspec
 
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_HORIZON, MAX_STORE_ID
+from application.serving import ForecastResult
+from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_SERIES_ID, ForecastPoint
+from domain.frequency import MAX_HORIZON
 from domain.models import MODEL_NAME_PATTERN, ModelVersion, Promotion
 
 VERSION_REF = Annotated[
@@ -18,16 +20,25 @@ VERSION_REF = Annotated[
         description="a version number, `latest`, an alias such as `champion`, or a legacy stage name",
     ),
 ]
-STORE = Annotated[int, msgspec.Meta(ge=1, le=MAX_STORE_ID, description="store id, as in the training table")]
+SERIES = (Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SERIES_ID,
+                                      description="series id, as in the training table (text, or a whole number)")]
+          | Annotated[int, msgspec.Meta(ge=0)])
+STORE = Annotated[int, msgspec.Meta(ge=0, description="deprecated: the series_id of a numbered series")]
+BATCH = msgspec.Meta(min_length=1, max_length=1000)
 MODEL_NAME = Annotated[str, msgspec.Meta(pattern=MODEL_NAME_PATTERN)]
+IDS = ("series_id", "series_ids", "store_id", "store_ids")
 
 
 class PredictBody(msgspec.Struct, forbid_unknown_fields=True):
-    """Forecast one store (`store_id`) or several (`store_ids`); give exactly one of them."""
+    """Forecast one series (`series_id`) or several (`series_ids`); give exactly one of them.
+    `store_id` and `store_ids` are the deprecated names of the same fields."""
 
+    series_id: SERIES | None = None
+    series_ids: Annotated[list[SERIES], BATCH] | None = None
     store_id: STORE | None = None
-    store_ids: Annotated[list[STORE], msgspec.Meta(min_length=1, max_length=1000)] | None = None
-    horizon: Annotated[int, msgspec.Meta(ge=1, le=MAX_HORIZON, description="weeks ahead")] = DEFAULT_HORIZON
+    store_ids: Annotated[list[STORE], BATCH] | None = None
+    horizon: Annotated[int, msgspec.Meta(ge=1, le=MAX_HORIZON, description=(
+        "periods ahead; at most the model's own limit (28 days, 52 weeks or 12 months)"))] = DEFAULT_HORIZON
     model_name: (
         Annotated[
             str,
@@ -50,11 +61,12 @@ class Interval(msgspec.Struct):
     upper: list[float]
 
 
-class StoreForecast(msgspec.Struct):
-    store_id: int
+class SeriesForecast(msgspec.Struct, omit_defaults=True):
+    series_id: str
     predictions: list[float]
     timestamps: list[date]
     confidence_intervals: Interval | None
+    store_id: int | None = None  # deprecated: the series id again, for a numbered series
 
 
 class TestMetrics(msgspec.Struct, omit_defaults=False):
@@ -63,13 +75,14 @@ class TestMetrics(msgspec.Struct, omit_defaults=False):
     test_mae: float | None = None
 
 
-class PredictResponse(msgspec.Struct):
+class PredictResponse(msgspec.Struct, omit_defaults=True):
     model_name: str
     model_version: int
     metrics: TestMetrics
     confidence_level: float | None
     timestamp: datetime
-    forecasts: list[StoreForecast]
+    forecasts: list[SeriesForecast]
+    deprecation: str | None = None  # set when the request named its series with store_id(s)
 
 
 class VersionBody(msgspec.Struct):
@@ -131,6 +144,27 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     status_code: int
     detail: str
     extra: list[dict[str, Any]] | dict[str, Any] | None = None
+
+
+def predict_response(result: ForecastResult, deprecated: bool) -> PredictResponse:
+    """The answer to /predict: per series its predictions, dates and interval, in the order asked."""
+    forecast = result.forecast
+    points: dict[str, list[ForecastPoint]] = {}
+    for point in forecast.points:
+        points.setdefault(point.series_id, []).append(point)
+    series = [
+        SeriesForecast(series_id=name, predictions=[p.prediction for p in found], timestamps=[p.date for p in found],
+                       confidence_intervals=Interval(lower=[p.lower for p in found if p.lower is not None],
+                                                     upper=[p.upper for p in found if p.upper is not None])
+                       if forecast.confidence_level else None,
+                       store_id=int(name) if name.isdigit() else None)
+        for name, found in points.items()
+    ]
+    metrics = TestMetrics(**{k: result.metrics.get(k) for k in ("test_mape", "test_rmse", "test_mae")})
+    return PredictResponse(model_name=forecast.model_name, model_version=forecast.model_version, metrics=metrics,
+                           confidence_level=forecast.confidence_level, timestamp=result.made_at, forecasts=series,
+                           deprecation="store_id and store_ids are deprecated: send series_id or series_ids"
+                           if deprecated else None)
 
 
 def version_body(version: ModelVersion, metrics: dict[str, float]) -> VersionBody:

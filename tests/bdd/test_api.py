@@ -84,11 +84,11 @@ def names_field(answer, field):
     assert [e["key"] for e in answer["body"]["extra"]] == [field]
 
 
-@then(parsers.parse("store {store:d} gets {weeks:d} weekly predictions from {first} inside their intervals"))
-def weekly_predictions(answer, store, weeks, first):
+@then(parsers.parse('series "{series}" gets {weeks:d} weekly predictions from {first} inside their intervals'))
+def weekly_predictions(answer, series, weeks, first):
     (forecast,) = answer["body"]["forecasts"]
     start = date.fromisoformat(first)
-    assert forecast["store_id"] == store and len(forecast["predictions"]) == weeks
+    assert forecast["series_id"] == series and len(forecast["predictions"]) == weeks
     assert forecast["timestamps"] == [(start + timedelta(weeks=i)).isoformat() for i in range(weeks)]
     interval = forecast["confidence_intervals"]
     assert all(lo <= p <= up for lo, p, up in zip(interval["lower"], forecast["predictions"], interval["upper"]))
@@ -104,22 +104,32 @@ def names_version(answer, api, model, version):
     assert body["metrics"] == {k: run.data.metrics[k] for k in ("test_mape", "test_rmse", "test_mae")}
 
 
-@then(parsers.parse("stores {stores} get {weeks:d} predictions each and no intervals"))
-def batch(answer, stores, weeks):
+@then(parsers.parse("series {series} get {weeks:d} predictions each and no intervals"))
+def batch(answer, series, weeks):
     forecasts = answer["body"]["forecasts"]
-    assert [f["store_id"] for f in forecasts] == [int(s) for s in stores.split(", ")]
+    assert [f["series_id"] for f in forecasts] == series.split(", ")
     assert all(len(f["predictions"]) == weeks and f["confidence_intervals"] is None for f in forecasts)
+    assert "deprecation" not in answer["body"]
+
+
+@then(parsers.parse('the answer is the forecast of series "{series}" and says "{note}"'))
+def deprecated_name(answer, client, series, note):
+    body = answer["body"]
+    (forecast,) = body["forecasts"]
+    assert forecast["series_id"] == series and forecast["store_id"] == int(series) and note in body["deprecation"]
+    again = client.post("/predict", json={"series_id": series, "model_name": body["model_name"]}).json()
+    assert again["forecasts"][0]["predictions"] == forecast["predictions"] and "deprecation" not in again
 
 
 @when(
-    parsers.parse("I forecast store {store:d} with lightgbm at confidence {low:f} and at {high:f}"),
+    parsers.parse('I forecast series "{series}" with lightgbm at confidence {low:f} and at {high:f}'),
     target_fixture="widths",
 )
-def two_levels(client, store, low, high):
+def two_levels(client, series, low, high):
     widths = {}
     for level in (low, high):
         body = client.post(
-            "/predict", json={"store_id": store, "model_name": "lightgbm", "confidence_level": level}
+            "/predict", json={"series_id": series, "model_name": "lightgbm", "confidence_level": level}
         ).json()
         interval = body["forecasts"][0]["confidence_intervals"]
         widths[level] = [u - lo for lo, u in zip(interval["lower"], interval["upper"])]

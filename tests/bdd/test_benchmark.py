@@ -60,11 +60,6 @@ def ranking_is(outcome, metric, expected):
     assert outcome["rankings"][-1] == wanted
 
 
-@then(parsers.parse("the command fails with exit code {code:d}"))
-def fails(outcome, code):
-    assert outcome["result"].returncode == code, outcome["result"].stderr
-
-
 @then(parsers.parse('the error says "{text}"'))
 def error_says(outcome, text):
     stderr = outcome["result"].stderr

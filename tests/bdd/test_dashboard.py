@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import shutil
 import sys
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -156,6 +158,31 @@ def unreachable(benchmarked, request):
     return url
 
 
+@pytest.fixture(scope="module")
+def many_series(tmp_path_factory):
+    """A store whose seasonal_naive version 1 forecasts 10,000 weekly series (ids 1..10000)."""
+    store = Store(tmp_path_factory.mktemp("many-series"))
+    for command in (["synthetic", "--series", "10000", "--output", "many.csv"],
+                    ["train", "--models", "seasonal_naive", "--data", "many.csv"]):
+        result = run_cli(command, store, timeout=900)
+        assert result.returncode == 0, result.stderr
+    return store
+
+
+@given("a dashboard over a version that forecasts 10,000 series", target_fixture="site")
+def over_many_series(many_series, request):
+    server, url = _dashboard(many_series)
+    _started(server, request)
+    return url
+
+
+@given("a dashboard over the store of the daily and monthly panels", target_fixture="site")
+def over_own_panels(own_panels, request):
+    server, url = _dashboard(own_panels[0])
+    _started(server, request)
+    return url
+
+
 # -- when ----------------------------------------------------------------------------------------
 
 def _open(page, site, visit, name: str, source: str | None = None) -> None:
@@ -199,6 +226,31 @@ def upload_rows(page, tmp_path, rows):
 @when("I upload a PNG image")
 def upload_png(page, tmp_path):
     _upload(page, tmp_path, "chart.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+
+
+@when(parsers.parse('I type "{text}" in the series picker'))
+def type_in_picker(page, text):
+    box = page.locator(".series-picker input")
+    box.wait_for(timeout=SECONDS * 1000)
+    poll(box.input_value, bool)  # the first series is chosen once the version is loaded
+    box.click()
+    box.fill("")
+    box.press_sequentially(text)
+
+
+@when(parsers.parse('I pick "{series}"'))
+def pick(page, series):
+    page.locator(".bk-menu > *", has_text=series).first.click()
+
+
+@when(parsers.parse('I choose the model "{model}" and the version "{version}"'))
+def choose_version(page, model, version):
+    model_select, version_select = page.locator("select").nth(1), page.locator("select").nth(2)  # after the experiment
+    poll(lambda: version_select.locator("option").count(), lambda n: n > 0)
+    model_select.select_option(model)
+    before = _text(page, ".forecast-facts")
+    version_select.select_option(version)
+    poll(lambda: _text(page, ".forecast-facts"), lambda t: t != before and f"version {version}" in t)
 
 
 # -- then ----------------------------------------------------------------------------------------
@@ -441,22 +493,60 @@ def gap_not_tested(page, reason):
     assert poll(lambda: _text(page, ".significance"), lambda t: t == expected) == expected
 
 
-@then("its values are those the registered version forecasts for that store")
-def registered_values(page, benchmarked):
+def _shows_the_registered_forecast(page, store) -> None:
+    """The forecast table is what the registered version shown forecasts for the series in the picker."""
     import mlflow
     import pandas as pd
 
-    store = benchmarked[0]
     facts = poll(lambda: _text(page, ".forecast-facts"), lambda t: "version" in t)
     name, version = re.match(r"(\S+) version (\d+)", facts).groups()
-    shown_store = int(page.locator("select").nth(3).input_value())
+    shown_series = page.locator(".series-picker input").input_value()
     client = store.client()
     location = client.get_model_version_download_uri(name, version)
     local = mlflow.artifacts.download_artifacts(artifact_uri=location, tracking_uri=store.uri)
     expected = mlflow.pyfunc.load_model(local).predict(
-        pd.DataFrame({"store_id": [shown_store], "horizon": [12], "confidence_level": [0.9]}))
-    rows = poll(lambda: _rows(page, "forecast-table"), lambda r: len(r) == 12)
+        pd.DataFrame({"series_id": [shown_series], "horizon": [12], "confidence_level": [0.9]}))
+    first = f"{expected.prediction[0]:,.0f}"
+    rows = poll(lambda: _rows(page, "forecast-table"), lambda r: len(r) == 12 and r[0][1] == first)
     for (week, forecast, lower, upper), (_, want) in zip(rows, expected.iterrows(), strict=True):
         assert week == want["date"]
         for shown, value in ((forecast, want["prediction"]), (lower, want["lower"]), (upper, want["upper"])):
             assert abs(_number(shown) - value) <= 0.5, (week, shown, value)  # the table shows whole sales
+
+
+@then("its values are those the registered version forecasts for that series")
+def registered_values(page, benchmarked):
+    _shows_the_registered_forecast(page, benchmarked[0])
+
+
+@then(parsers.parse('it offers the series whose id holds "{text}", {series} among them'))
+def offers(page, text, series):
+    offered = poll(lambda: page.locator(".bk-menu > *").all_inner_texts(), lambda items: series in items)
+    assert series in offered and offered and all(text in item for item in offered), offered
+
+
+def _dates_apart(rows, unit: str) -> None:
+    days = [date.fromisoformat(row[0]) for row in rows]
+    for first, second in itertools.pairwise(days):
+        if unit == "day":
+            assert second - first == timedelta(days=1)
+        elif unit == "week":
+            assert second - first == timedelta(weeks=1)
+        else:
+            assert (second.year * 12 + second.month) - (first.year * 12 + first.month) == 1 and second.day == first.day
+
+
+@then(parsers.parse("the forecast shown is series {series}'s, {count:d} weeks one week apart"))
+def series_shown(page, many_series, series, count):
+    assert poll(lambda: page.locator(".series-picker input").input_value(), lambda v: v == series) == series
+    _shows_the_registered_forecast(page, many_series)
+    _dates_apart(_rows(page, "forecast-table"), "week")
+
+
+@then(parsers.parse("the forecast table has {count:d} rows one {unit} apart, the horizon slider going to {top:d}"))
+def table_apart(page, count, unit, top):
+    rows = poll(lambda: _rows(page, "forecast-table"), lambda r: len(r) == count and len({r[0][0], r[1][0]}) == 2)
+    assert len(rows) == count
+    _dates_apart(rows, unit)
+    ends = poll(lambda: page.locator(".noUi-handle").first.get_attribute("aria-valuemax"), lambda v: v == f"{top}.0")
+    assert ends == f"{top}.0"

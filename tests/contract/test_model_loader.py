@@ -12,7 +12,7 @@ import pytest
 from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
 from adapters.mlflow.loader import MlflowModelLoader
 from adapters.mlflow.registry import MlflowModelRegistry
-from domain.errors import UnknownModelError, UnknownStoreError
+from domain.errors import InvalidValueError, UnknownModelError, UnknownSeriesError
 from domain.models import ModelVersion
 
 
@@ -30,39 +30,41 @@ def world(request, tmp_path):
     return MlflowModelLoader(uri), MlflowModelRegistry(uri)
 
 
-def test_a_loaded_version_forecasts_every_store_it_knows(world):
+def test_a_loaded_version_forecasts_every_series_it_knows(world):
     loader, registry = world
     model = loader.load(registry.resolve("seasonal_naive", "2"))
-    stores = list(model.store_ids)
-    assert stores and all(isinstance(s, int) for s in stores) and stores == sorted(stores)
-    points = model.forecast(stores[:2], 3, 0.9)
-    assert [(p.store_id, p.step) for p in points] == [(s, h) for s in stores[:2] for h in (1, 2, 3)]
-    assert all(p.date == model.last_week + timedelta(weeks=p.step) for p in points)
+    series = list(model.series_ids)
+    assert series and all(isinstance(s, str) for s in series)
+    assert (model.max_horizon, model.unit) == (52, "week")
+    points = model.forecast(series[:2], 3, 0.9)
+    assert [(p.series_id, p.step) for p in points] == [(s, h) for s in series[:2] for h in (1, 2, 3)]
+    assert all(p.date == model.last_period + timedelta(weeks=p.step) for p in points)
     assert all(p.lower is not None and p.upper is not None and p.lower <= p.prediction <= p.upper for p in points)
-    wider = model.forecast(stores[:1], 3, 0.99)
+    wider = model.forecast(series[:1], 3, 0.99)
     assert all(w.upper - w.lower >= n.upper - n.lower for w, n in zip(wider, points[:3], strict=True))
-    plain = model.forecast(stores[:1], 2, None)
+    plain = model.forecast(series[:1], 2, None)
     assert [(p.lower, p.upper) for p in plain] == [(None, None)] * 2
     assert [p.prediction for p in plain] == [p.prediction for p in points[:2]]
 
 
-def test_the_history_ends_at_the_last_week_one_week_apart(world):
+def test_the_history_ends_at_the_last_period_one_week_apart(world):
     loader, registry = world
     model = loader.load(registry.resolve("seasonal_naive", "1"))
-    history = model.history(model.store_ids[0])
+    history = model.history(model.series_ids[0])
     weeks = [week for week, _ in history]
-    assert weeks[-1] == model.last_week
+    assert weeks[-1] == model.last_period
     assert all(b - a == timedelta(weeks=1) for a, b in pairwise(weeks))
     assert all(isinstance(value, float) for _, value in history)
 
 
-def test_unknown_stores_and_versions(world):
+def test_unknown_series_horizons_and_versions(world):
     loader, registry = world
     model = loader.load(registry.resolve("seasonal_naive", "1"))
-    unknown = max(model.store_ids) + 1
-    with pytest.raises(UnknownStoreError, match=f"unknown store_id {unknown}"):
-        model.forecast([unknown], 3, 0.9)
-    with pytest.raises(UnknownStoreError):
-        model.history(unknown)
+    with pytest.raises(UnknownSeriesError, match="unknown series_id nope; this model knows"):
+        model.forecast(["nope"], 3, 0.9)
+    with pytest.raises(UnknownSeriesError):
+        model.history("nope")
+    with pytest.raises(InvalidValueError, match=f"1..{model.max_horizon}"):
+        model.forecast(model.series_ids[:1], model.max_horizon + 1, 0.9)
     with pytest.raises(UnknownModelError):
         loader.load(ModelVersion(name="seasonal_naive", version=9))

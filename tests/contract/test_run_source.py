@@ -23,7 +23,7 @@ SPECS = [
         {"model": "lightgbm", "horizon": "12"},
         {"model_type": "LightGBM", "dataset": "walmart"},
         minute=1,
-        store_errors={1: {"mape": 3.0, "rmse": 90.0}, 2: {"mape": 3.4, "rmse": 110.0}},
+        series_errors={"1": {"mape": 3.0, "rmse": 90.0}, "2": {"mape": 3.4, "rmse": 110.0}},
     ),
     RunSpec(
         "xgb-1",
@@ -157,11 +157,22 @@ def test_zero_metric_and_identity_survive(source):
     assert runs["xgb-1"].metric("rmse") == 120.0
 
 
-def test_store_errors(source):
+def test_series_errors(source):
     runs = {r.name: r.run_id for r in source.runs(ids(source, EXPERIMENT))}
-    assert source.store_errors([runs["lgb-1"], runs["xgb-1"]]) == {
-        runs["lgb-1"]: {1: {"mape": 3.0, "rmse": 90.0}, 2: {"mape": 3.4, "rmse": 110.0}}}
-    assert source.store_errors([]) == {}
+    assert source.series_errors([runs["lgb-1"], runs["xgb-1"]]) == {
+        runs["lgb-1"]: {"1": {"mape": 3.0, "rmse": 90.0}, "2": {"mape": 3.4, "rmse": 110.0}}}
+    assert source.series_errors([]) == {}
+
+
+def test_mlflow_reads_the_per_store_errors_of_runs_from_earlier_versions(tmp_path):
+    from mlflow import MlflowClient
+
+    source = mlflow(tmp_path)
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    run = client.create_run(client.get_experiment_by_name(EXPERIMENT).experiment_id).info.run_id
+    client.set_tag(run, "per_store_errors", "per_store_errors.csv")
+    client.log_text(run, "window,store_id,mape\ntest,7,2.5\nfold1,7,9.0\n", "per_store_errors.csv")
+    assert source.series_errors([run]) == {run: {"7": {"mape": 2.5}}}
 
 
 @pytest.mark.parametrize("make", [

@@ -34,7 +34,7 @@ def test_save_moves_the_watermark_and_remembers_unfinished_runs(warehouse):
     assert {r.run_id for r in warehouse.runs([e.experiment_id for e in experiments], include_unfinished=True)} == {
         s.name for s in SPECS
     }
-    assert warehouse.store_errors(["lgb-1"]) == {"lgb-1": errors["lgb-1"]}
+    assert warehouse.series_errors(["lgb-1"]) == {"lgb-1": errors["lgb-1"]}
 
 
 def test_saving_a_run_again_replaces_it(warehouse):
@@ -56,7 +56,7 @@ def test_saving_a_run_again_replaces_it(warehouse):
     }
     assert dict(stored["lgb-1"].metrics) == {"test_mape": 9.0}
     assert warehouse.unfinished_run_ids("a") == [] and warehouse.watermark("a") == 2
-    assert warehouse.store_errors(["lgb-1"]) == {}  # the new version of the run recorded none
+    assert warehouse.series_errors(["lgb-1"]) == {}  # the new version of the run recorded none
 
 
 @pytest.fixture(params=["memory", "mlflow"])

@@ -61,9 +61,9 @@ def test_index_health_and_docs(server):
     assert body["horizon"]["maximum"] == 52 and body["confidence_level"]["minimum"] == 0.5
 
 
-def test_predict_all_stores_in_one_request(server):
+def test_predict_all_series_in_one_request(server):
     response = httpx.post(
-        f"{server}/predict", json={"store_ids": list(range(1, 46)), "horizon": 12, "model_name": "lightgbm"}
+        f"{server}/predict", json={"series_ids": list(range(1, 46)), "horizon": 12, "model_name": "lightgbm"}
     )
     assert response.status_code == 200
     forecasts = response.json()["forecasts"]
@@ -83,7 +83,7 @@ def test_promotion_while_predicting_fails_no_request_and_switches_version(server
         with httpx.Client(base_url=server, timeout=30) as client:
             while not stop.is_set():
                 response = client.post(
-                    "/predict", json={"store_id": 2, "model_name": "seasonal_naive", "model_version": "champion"}
+                    "/predict", json={"series_id": "2", "model_name": "seasonal_naive", "model_version": "champion"}
                 )
                 seen.append((response.status_code, response.json().get("model_version")))
 
@@ -122,7 +122,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
 
 
 def test_a_named_model_without_a_version_serves_its_latest(server):
-    body = httpx.post(f"{server}/predict", json={"store_id": 3, "model_name": "seasonal_naive"}).json()
+    body = httpx.post(f"{server}/predict", json={"series_id": "3", "model_name": "seasonal_naive"}).json()
     assert (body["model_name"], body["model_version"]) == ("seasonal_naive", 2)
 
 
@@ -161,7 +161,8 @@ def _workers(pid: int) -> list[int]:
 def test_workers_are_separate_processes(api_store):
     process, url = _serve(api_store, "--workers", "2")
     with process as started:
-        answers = {httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=SECONDS).status_code for _ in range(10)}
+        answers = {httpx.post(f"{url}/predict", json={"series_id": "1"}, timeout=SECONDS).status_code
+                   for _ in range(10)}
         assert answers == {200}
         assert len(_workers(started.pid)) == 2
 
@@ -186,11 +187,13 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 @pytest.mark.parametrize("body, status, says", [
-    (b'{"store_ids": ' + DEEP + b"}", 400, "Validation failed"),  # was a 500 (RecursionError)
-    (b'{"store_id": 1, "model_name": "\xff\xfe"}', 400, "not valid JSON"),  # invalid UTF-8: was a 500
-    (b'{"store_id": "1", "horizon": "12"}', 400, "Expected `int | null`, got `str`"),  # was coerced to 200
-    (b'{"store_id": 1, "model_name": "lightgbm", "model_version": "\xc2\xb2"}', 404, "no alias"),  # "²": was a 500
-    (b'{"store_id": 1, "model_name": "lightgbm", "model_version": "99999999999999999999"}', 400,
+    (b'{"series_ids": ' + DEEP + b"}", 400, "Validation failed"),  # was a 500 (RecursionError)
+    (b'{"series_id": "1", "model_name": "\xff\xfe"}', 400, "not valid JSON"),  # invalid UTF-8: was a 500
+    (b'{"series_id": "1", "horizon": "12"}', 400, "Expected `int`, got `str`"),  # was coerced to 200
+    (b'{"store_id": "1"}', 400, "Expected `int | null`, got `str`"),
+    (b'{"series_id": 1.5}', 400, "Validation failed"),
+    (b'{"series_id": "1", "model_name": "lightgbm", "model_version": "\xc2\xb2"}', 404, "no alias"),  # "²": was a 500
+    (b'{"series_id": "1", "model_name": "lightgbm", "model_version": "99999999999999999999"}', 400,
      "model version must be in 1..2147483647"),  # was a 503 (SQLite integer overflow)
 ])
 def test_hostile_predict_bodies_are_client_errors(server, body, status, says):
@@ -222,14 +225,14 @@ def test_a_store_file_moved_away_is_degraded_and_refuses_promotions_until_it_is_
     headers = {"Authorization": f"Bearer {TOKEN}"}
     process, url = _serve(store)
     with process:
-        assert httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=SECONDS).status_code == 200
+        assert httpx.post(f"{url}/predict", json={"series_id": "1"}, timeout=SECONDS).status_code == 200
         (store.folder / "mlflow.db").rename(store.folder / "moved.db")
         health = httpx.get(f"{url}/health", timeout=SECONDS).json()
         assert (health["status"], health["tracking_reachable"]) == ("degraded", False)
         refused = httpx.post(f"{url}/models/seasonal_naive/promote", json=promote, headers=headers, timeout=SECONDS)
         assert refused.status_code == 503 and "tracking store is unavailable" in refused.json()["detail"], refused.text
         assert "moved.db" not in refused.text and "mlflow.db" not in refused.text  # no paths for clients
-        cached = httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=SECONDS)
+        cached = httpx.post(f"{url}/predict", json={"series_id": "1"}, timeout=SECONDS)
         assert cached.status_code == 200, cached.text
 
         (store.folder / "moved.db").rename(store.folder / "mlflow.db")

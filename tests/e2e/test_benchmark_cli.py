@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scipy.stats import wilcoxon
 
-from adapters.mlflow.runs import parse_store_errors
+from adapters.mlflow.runs import parse_series_errors
 from domain.training import MODEL_TYPES
 from tests.conftest import free_port, run_cli
 from tests.support import by_model
@@ -45,7 +45,7 @@ def test_default_benchmark_prints_both_tables_and_writes_every_file(benchmarked)
 
 def test_results_json_follows_the_schema_and_matches_mlflow(benchmarked):
     store, _, data = benchmarked
-    assert (data["schema"], data["schema_version"]) == ("ml-portfolio/benchmark-results", 1)
+    assert (data["schema"], data["schema_version"]) == ("ml-portfolio/benchmark-results", 2)
     assert data["filters"] == {"experiments": [], "dataset": None, "models": [], "include_unfinished": False,
                                "rank_by": "mape", "aggregate": "best", "rank_on": "overall"}
     assert [e["name"] for e in data["experiments"]] == ["walmart_sales_forecasting"]  # the empty Default is left out
@@ -61,21 +61,21 @@ def test_results_json_follows_the_schema_and_matches_mlflow(benchmarked):
     assert best["run_id"] == runs[expected[0]].info.run_id and best["dataset_name"] == "walmart"
 
 
-def test_the_gap_is_tested_on_per_store_errors(benchmarked, tmp_path):
+def test_the_gap_is_tested_on_per_series_errors(benchmarked, tmp_path):
     store, result, data = benchmarked
     test = data["significance"]
-    assert (test["paired_by"], test["pairs"], test["metric"]) == ("store", 45, "mape")
+    assert (test["paired_by"], test["pairs"], test["metric"]) == ("series", 45, "mape")
     first, second = (data["results"][0]["run_id"], data["results"][1]["run_id"])
     client = store.client()
     a, b = (
-        parse_store_errors(
-            Path(client.download_artifacts(run, "per_store_errors.csv", str(tmp_path / run))).read_text()
+        parse_series_errors(
+            Path(client.download_artifacts(run, "per_series_errors.csv", str(tmp_path / run))).read_text()
         )
         for run in (first, second)
     )
     expected = wilcoxon([a[s]["mape"] for s in sorted(a)], [b[s]["mape"] for s in sorted(b)])
     assert test["p_value"] == pytest.approx(expected.pvalue)
-    assert f"over 45 paired stores, p = {test['p_value']:.3g}" in result.stdout
+    assert f"over 45 paired series, p = {test['p_value']:.3g}" in result.stdout
 
 
 def test_csv_and_report(benchmarked):
@@ -100,7 +100,7 @@ def test_sync_then_duckdb_gives_the_same_ranking_and_keeps_history(benchmarked, 
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)
     assert summary["rankings"] == data["rankings"] and "runs" not in summary
-    assert summary["significance"]["paired_by"] == "store"  # per-store errors were synced too
+    assert summary["significance"]["paired_by"] == "series"  # per-series errors were synced too
     import duckdb
 
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as connection:

@@ -22,7 +22,12 @@ def test_help_lists_commands_and_flags(store):
     "args, message",
     [
         (["train", "--models", "prophet"], "unknown model(s) prophet"),
-        (["train", "--horizon", "0"], "horizon must be a whole number of weeks in 1..52, not 0"),
+        (["train", "--horizon", "0"], "horizon must be a whole number of periods in 1..52, not 0"),
+        (["train", "--freq", "hourly"], "unknown frequency 'hourly'; one of daily (D), weekly (W), monthly (M)"),
+        (["train", "--fill", "mean"], "invalid choice: 'mean'"),
+        (["train", "--holidays", "XX"], "unknown holiday calendar 'XX': use walmart, none or a country code"),
+        (["train", "--holidays", "new year"], "--holidays must be walmart, none or a country code"),
+        (["synthetic", "--freq", "daily", "--output", "/proc/no/such.csv"], "cannot write /proc/no/such.csv"),
         (["train", "--horizon", "twelve"], "not a whole number"),
         (["train", "--folds", "0"], "must be a whole number >= 1"),
         (["train", "--data", "does-not-exist.csv"], "error: data file not found: does-not-exist.csv"),
@@ -41,7 +46,16 @@ def test_a_table_too_short_for_the_protocol(store, tmp_path):
     csv.write_text("Store,Date,Weekly_Sales\n" + "".join(f"1,{d:02d}-01-2010,100\n" for d in (1, 8, 15)))
     result = run_cli(["train", "--data", str(csv)], store)
     assert result.returncode == 2
-    assert "3 weeks per store; horizon 12 with 4 backtest folds needs at least 117" in result.stderr
+    assert "the table spans 3 weeks; horizon 12 with 4 backtest folds needs at least 117" in result.stderr
+
+
+def test_a_horizon_beyond_the_frequency_limit_is_refused_before_training(store):
+    made = run_cli(["synthetic", "--freq", "daily", "--series", "2", "--output", "daily.csv"], store)
+    assert made.returncode == 0 and "wrote daily.csv: 2 daily series, 1,460 rows" in made.stdout
+    result = run_cli(["train", "--data", "daily.csv", "--horizon", "40"], store)
+    assert result.returncode == 2
+    assert "horizon must be a whole number of days in 1..28 for a daily panel, not 40" in result.stderr
+    assert store.client().search_experiments(filter_string="name = 'walmart_sales_forecasting'") == []
 
 
 def test_unreachable_tracking_server_exits_2(store, tmp_path):
@@ -85,13 +99,15 @@ def test_the_walmart_data_under_other_names_trains_with_no_flags_to_the_same_met
             store.folder / f"{name}.csv", index=False)
     said = {}
     for data in (str(walmart_csv), "plain.csv", "nixtla.csv"):
-        trained = run_cli(["train", "--models", "seasonal_naive", "--data", data, "--no-register"], store)
+        trained = run_cli(["train", "--models", "seasonal_naive,aligned_naive", "--data", data, "--no-register"],
+                          store)
         assert trained.returncode == 0, trained.stderr
         said[data] = next(line for line in trained.stderr.splitlines() if "columns:" in line)
     assert "id 'store', time 'date', target 'sales'; dates: ISO 8601" in said["plain.csv"]
     assert "id 'unique_id', time 'ds', target 'y'" in said["nixtla.csv"]
     runs = store.client().search_runs([e.experiment_id for e in store.client().search_experiments()])
-    metrics = {run.data.tags["dataset"]: {k: v for k, v in run.data.metrics.items() if k.startswith("test_")}
-               for run in runs}
-    assert metrics["plain"] == metrics["nixtla"] == metrics["walmart"]
-    assert metrics["walmart"]["test_mape"] > 0
+    metrics = {(run.data.tags["dataset"], run.data.tags["model_type"]):
+               {k: v for k, v in run.data.metrics.items() if k.startswith(("test_", "fold"))} for run in runs}
+    for model in ("SeasonalNaive", "AlignedNaive"):  # the aligned naive reads the holiday calendar too
+        assert metrics[("plain", model)] == metrics[("nixtla", model)] == metrics[("walmart", model)]
+        assert metrics[("walmart", model)]["test_mape"] > 0

@@ -32,22 +32,25 @@ def served(walmart_store):
 
 def test_invocations_forecast_with_intervals(served):
     status, body = post(
-        f"{served}/invocations", {"dataframe_records": [{"store_id": 3, "horizon": 12, "confidence_level": 0.8}]}
+        f"{served}/invocations", {"dataframe_records": [{"series_id": "3", "horizon": 12, "confidence_level": 0.8}]}
     )
     assert status == 200, body
     rows = body["predictions"]
-    assert len(rows) == 12 and rows[0]["store_id"] == 3 and rows[0]["date"] == "2012-11-02"
+    assert len(rows) == 12 and rows[0]["series_id"] == "3" and rows[0]["date"] == "2012-11-02"
     assert all(r["lower"] <= r["prediction"] <= r["upper"] for r in rows)
+    status, legacy = post(f"{served}/invocations", {"dataframe_records": [{"store_id": 3, "horizon": 12,
+                                                                           "confidence_level": 0.8}]})
+    assert status == 200 and legacy["predictions"] == rows  # the deprecated name of the same series
 
 
-def test_invocations_reject_an_unknown_store_with_400(served):
-    status, body = post(f"{served}/invocations", {"dataframe_records": [{"store_id": 99, "horizon": 12}]})
+def test_invocations_reject_an_unknown_series_with_400(served):
+    status, body = post(f"{served}/invocations", {"dataframe_records": [{"series_id": "99", "horizon": 12}]})
     assert status == 400
-    assert "unknown store_id 99" in body["message"]
+    assert "unknown series_id 99; this model knows 45 series: 1..45" in body["message"]
 
 
 @pytest.mark.parametrize("horizon", [0, 53])
 def test_invocations_reject_a_horizon_outside_1_to_52_with_400(served, horizon):
-    status, body = post(f"{served}/invocations", {"dataframe_records": [{"store_id": 3, "horizon": horizon}]})
+    status, body = post(f"{served}/invocations", {"dataframe_records": [{"series_id": "3", "horizon": horizon}]})
     assert status == 400
     assert f"horizon must be in 1..52 weeks, not {horizon}" in body["message"]

@@ -68,7 +68,7 @@ def _every_entrypoint(tmp_path: Path, mlflow_server: str) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with running(CLI + ["serve", "--port", str(port)], f"{url}/health", tmp_path, env):
-        predicted = httpx.post(f"{url}/predict", json={"store_id": 3, "horizon": 4}, timeout=60)
+        predicted = httpx.post(f"{url}/predict", json={"series_id": "3", "horizon": 4}, timeout=60)
         assert predicted.status_code == 200 and predicted.json()["model_name"] == "lightgbm", predicted.text
         champion = predicted.json()["model_version"]
         promoted = httpx.post(f"{url}/models/seasonal_naive/promote", json={"version": "1", "alias": "champion"},
@@ -76,7 +76,7 @@ def _every_entrypoint(tmp_path: Path, mlflow_server: str) -> None:
         assert promoted.status_code == 200, promoted.text
         naive = httpx.post(
             f"{url}/predict",
-            json={"store_id": 3, "model_name": "seasonal_naive", "model_version": "champion"},
+            json={"series_id": "3", "model_name": "seasonal_naive", "model_version": "champion"},
             timeout=60,
         )
         assert naive.status_code == 200 and naive.json()["model_version"] == 1
@@ -98,17 +98,17 @@ def test_the_api_keeps_serving_cached_models_while_the_tracking_server_is_down(t
             assert _cli(["train", "--models", "seasonal_naive"], store, env).returncode == 0
         assert _cli(["promote", "seasonal_naive", "--version", "1", "--alias", "champion"], store, env).returncode == 0
         stack.enter_context(running(CLI + ["serve", "--port", str(api)], f"{url}/health", tmp_path, env))
-        assert httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=60).json()["model_version"] == 1
+        assert httpx.post(f"{url}/predict", json={"series_id": "1"}, timeout=60).json()["model_version"] == 1
 
         server.terminate()
         server.wait(timeout=30)
         health = httpx.get(f"{url}/health", timeout=60).json()
         assert (health["status"], health["tracking_reachable"]) == ("degraded", False)
         assert "seasonal_naive/1" in health["models_loaded"]
-        cached = httpx.post(f"{url}/predict", json={"store_id": 1}, timeout=60)
+        cached = httpx.post(f"{url}/predict", json={"series_id": "1"}, timeout=60)
         assert cached.status_code == 200 and cached.json()["model_version"] == 1, cached.text
         uncached = httpx.post(
-            f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"}, timeout=60
+            f"{url}/predict", json={"series_id": "1", "model_name": "seasonal_naive", "model_version": "2"}, timeout=60
         )
         assert uncached.status_code == 503, uncached.text
         assert uncached.json()["detail"].startswith(
@@ -119,8 +119,8 @@ def test_the_api_keeps_serving_cached_models_while_the_tracking_server_is_down(t
         with _server(folder, port) as back:  # back, on the same port and store; the API is not restarted
             _healthy_again(url)
             again = httpx.post(
-                f"{url}/predict", json={"store_id": 1, "model_name": "seasonal_naive", "model_version": "2"}, timeout=60
-            )
+                f"{url}/predict", json={"series_id": "1", "model_name": "seasonal_naive", "model_version": "2"},
+                timeout=60)
             assert again.status_code == 200 and again.json()["model_version"] == 2, again.text
             _frozen(back, url)
 
@@ -144,7 +144,7 @@ def _frozen(server: subprocess.Popen, url: str) -> None:
         health = httpx.get(f"{url}/health", timeout=15).json()
         assert (health["status"], health["tracking_reachable"]) == ("degraded", False)
         for version in ("1", "2", "champion"):  # loaded by alias and by number: answered from the cache
-            body = {"store_id": 1, "model_name": "seasonal_naive", "model_version": version}
+            body = {"series_id": "1", "model_name": "seasonal_naive", "model_version": version}
             answer = httpx.post(f"{url}/predict", json=body, timeout=15)
             assert answer.status_code == 200, (version, answer.text)
     finally:
@@ -211,7 +211,7 @@ def _warehouse(path: Path) -> tuple:
         return tuple(tuple(connection.execute(sql).fetchall()) for sql in (
             "SELECT run_id, status, start_time FROM runs ORDER BY run_id",
             "SELECT * FROM benchmark_history ORDER BY ALL",
-            "SELECT * FROM store_errors ORDER BY ALL",
+            "SELECT * FROM series_errors ORDER BY ALL",
             "SELECT origin, watermark_ms, runs FROM sync_state ORDER BY ALL",
         ))
 
@@ -252,7 +252,7 @@ def test_losing_the_server_during_benchmark_or_sync_keeps_the_previous_files_and
                     {},
                     {"model_type": "CatBoost", "dataset": "walmart"},
                     minute=500 + i,
-                    store_errors={1: {"mape": 1.0}, 2: {"mape": 1.5}},
+                    series_errors={"1": {"mape": 1.0}, "2": {"mape": 1.5}},
                 )
                 for i in range(3)
             ],

@@ -32,7 +32,7 @@ def test_sync_and_benchmark_through_a_tracking_server(mlflow_server, tmp_path):
         "RandomForestRegressor",
     ]
     # per-store errors travelled through the server's artifact proxy into the warehouse
-    assert second["store_errors"] == {
+    assert second["series_errors"] == {
         ids["lgb-1"]: {"1": {"mape": 3.0, "rmse": 90.0}, "2": {"mape": 3.4, "rmse": 110.0}}
     }
     again = run_cli([*env_uri, "sync"], remote)

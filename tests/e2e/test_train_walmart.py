@@ -100,12 +100,12 @@ def test_artifacts(runs, walmart_store):
     client = store.client()
     for model, run in runs.items():
         names = {a.path for a in client.list_artifacts(run.info.run_id)}
-        expected = {"forecast_vs_actual.png", "per_store_errors.csv"}
+        expected = {"forecast_vs_actual.png", "per_series_errors.csv"}
         if model in TREES:
             expected |= {"feature_importance.csv", "feature_importance.png"}
         assert expected <= names, (model, names)
-    errors = pd.read_csv(client.download_artifacts(runs["lightgbm"].info.run_id, "per_store_errors.csv"))
-    assert errors.groupby("window").store_id.nunique().to_dict() == dict.fromkeys(WINDOWS, 45)
+    errors = pd.read_csv(client.download_artifacts(runs["lightgbm"].info.run_id, "per_series_errors.csv"))
+    assert errors.groupby("window").series_id.nunique().to_dict() == dict.fromkeys(WINDOWS, 45)
     assert errors.loc[errors.window == "test", "mape"].mean() == pytest.approx(metric(runs, "lightgbm", "test_mape"))
 
 
@@ -136,7 +136,7 @@ def test_registered_versions_load_without_this_project(walmart_store, runs):
         mlflow.set_registry_uri({store.uri!r})
         for name in {list(MODELS)!r}:
             out = mlflow.pyfunc.load_model(f"models:/{{name}}/1").predict(
-                pd.DataFrame({{"store_id": [1, 45], "horizon": [12, 12], "confidence_level": [0.9, 0.5]}}))
+                pd.DataFrame({{"series_id": ["1", "45"], "horizon": [12, 12], "confidence_level": [0.9, 0.5]}}))
             assert len(out) == 24 and out.date.iloc[0] == "2012-11-02", out
             assert ((out.lower <= out.prediction) & (out.prediction <= out.upper)).all()
             print(name, "ok")
@@ -159,12 +159,12 @@ def test_backtest_metrics_are_the_means_of_the_folds_and_test_metrics_of_the_sto
             assert metrics[f"backtest_{name}"] == pytest.approx(sum(folds) / 4, rel=1e-12), (model, name)
             every = [*folds, metrics[f"test_{name}"]]
             assert metrics[f"overall_{name}"] == pytest.approx(sum(every) / 5, rel=1e-12), (model, name)
-        errors = pd.read_csv(client.download_artifacts(run.info.run_id, "per_store_errors.csv"))
+        errors = pd.read_csv(client.download_artifacts(run.info.run_id, "per_series_errors.csv"))
         test = errors[errors.window == "test"]
-        # every store has 12 test weeks, so the pooled mean of these equals the mean of the store means
+        # every series has 12 test weeks, so the pooled mean of these equals the mean of the series means
         for name in ("mape", "mae", "smape", "mase", "coverage", "interval_width"):
             assert test[name].mean() == pytest.approx(metrics[f"test_{name}"], rel=1e-9), (model, name)
         assert ((test["rmse"] ** 2).mean()) ** 0.5 == pytest.approx(metrics["test_rmse"], rel=1e-9), model
-        # wmape pools |errors| over |actuals|: a store's total |actual| is 100 x its mae / its wmape (x 12 weeks)
+        # wmape pools |errors| over |actuals|: a series' total |actual| is 100 x its mae / its wmape (x 12 weeks)
         actual_totals = 100 * test["mae"] / test["wmape"]
         assert 100 * test["mae"].sum() / actual_totals.sum() == pytest.approx(metrics["test_wmape"], rel=1e-9), model

@@ -73,9 +73,9 @@ def test_the_evidence_names_the_runner_up_and_the_test(store, tmp_path):
     board = report.benchmark.leaderboard
     best, runner_up = board.rankings[0], board.rankings[1]
     test = report.benchmark.significance
-    assert test is not None and test.paired_by == "store" and test.pairs == 3
+    assert test is not None and test.paired_by == "series" and test.pairs == 3
     assert f"next {runner_up.model} {runner_up.value:.4g}" in report.evidence
-    assert f"Wilcoxon signed-rank on 3 store pairs p = {test.p_value:.3g}" in report.evidence
+    assert f"Wilcoxon signed-rank on 3 series pairs p = {test.p_value:.3g}" in report.evidence
     assert report.promotion is not None and report.promotion.evidence == report.evidence
     assert report.evidence.startswith(f"ranked 1 of 2 models by overall mape ({best.value:.4g})")
 

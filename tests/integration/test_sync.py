@@ -20,8 +20,8 @@ def test_incremental_sync(store, tmp_path):
 
     first = sync()
     assert (first.full, first.fetched) == (True, len(SPECS))
-    assert warehouse.store_errors([ids["lgb-1"]]) == {
-        ids["lgb-1"]: {1: {"mape": 3.0, "rmse": 90.0}, 2: {"mape": 3.4, "rmse": 110.0}}
+    assert warehouse.series_errors([ids["lgb-1"]]) == {
+        ids["lgb-1"]: {"1": {"mape": 3.0, "rmse": 90.0}, "2": {"mape": 3.4, "rmse": 110.0}}
     }
 
     new = [
@@ -65,3 +65,19 @@ def test_a_sync_that_cannot_reach_mlflow_leaves_the_warehouse_as_it_was(store, t
         raise AssertionError("a sync from an unreadable store must fail")
     assert sorted(r.run_id for r in warehouse.runs(["1", "2"], include_unfinished=True)) == before
     assert warehouse.watermark(f"mlflow {store.uri}") == watermark
+
+
+def test_a_warehouse_of_an_earlier_version_keeps_its_per_store_errors_as_per_series_ones(store, tmp_path):
+    import duckdb
+
+    from adapters.duckdb.tables import SCHEMA
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as connection:  # the schema before series ids were text
+        connection.execute(SCHEMA.replace("series_id VARCHAR", "store_id INTEGER")
+                           .replace("series_errors", "store_errors").replace("errors_artifact", "store_errors"))
+        connection.execute("INSERT INTO store_errors VALUES ('old-run', 7, 'mape', 2.5)")
+    log_to_mlflow(MlflowClient(store.uri), SPECS)
+    warehouse = DuckDbRunRepository(str(path))
+    SyncWarehouse(MlflowRunRepository(store.uri), warehouse)()
+    assert warehouse.series_errors(["old-run"]) == {"old-run": {"7": {"mape": 2.5}}}

@@ -97,7 +97,7 @@ def test_a_plotting_failure_fails_that_model_only(store, tmp_path, monkeypatch):
     real = plots.forecast_vs_actual
 
     def broken_for_lightgbm(*args):
-        if args[-1].startswith("LightGBM"):
+        if args[-2].startswith("LightGBM"):  # the title
             raise ValueError("injected plotting failure")
         return real(*args)
 

@@ -3,8 +3,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.calendar import is_holiday_week, weeks_after
+from domain.calendar import is_holiday_week
 from domain.errors import DataError, InvalidValueError
+from domain.frequency import frequency
 from domain.training import EvaluationProtocol, parse_model_keys
 
 FIRST = date(2010, 2, 5)
@@ -22,7 +23,6 @@ def test_holiday_weeks_after_the_data():
     assert is_holiday_week(date(2012, 11, 23))  # Thanksgiving 2012-11-22
     assert is_holiday_week(date(2012, 12, 28))  # Christmas 2012
     assert not is_holiday_week(date(2012, 11, 30))
-    assert weeks_after(date(2012, 10, 26), 2) == (date(2012, 11, 2), date(2012, 11, 9))
 
 
 def test_protocol_on_the_walmart_calendar():
@@ -43,15 +43,29 @@ def test_protocol_bounds():
     assert EvaluationProtocol(horizon=26).fold_stride == 26
     with pytest.raises(InvalidValueError):
         EvaluationProtocol(folds=0)
-    with pytest.raises(InvalidValueError):
+    with pytest.raises(InvalidValueError, match="1..52 for a weekly panel"):
         EvaluationProtocol(horizon=60)
-    with pytest.raises(DataError, match="needs at least 117"):
+    with pytest.raises(DataError, match="spans 100 weeks; .* needs at least 117"):
         EvaluationProtocol().check_length(100)
+
+
+@pytest.mark.parametrize(("name", "season", "horizon", "stride", "longest", "shortest"), [
+    ("daily", 7, 14, 91, 28, 7 + 4 * 91 + 14 + 1),
+    ("weekly", 52, 12, 13, 52, 52 + 4 * 13 + 12 + 1),
+    ("monthly", 12, 6, 6, 12, 12 + 4 * 6 + 6 + 1),
+])
+def test_the_protocol_follows_the_frequency(name, season, horizon, stride, longest, shortest):
+    protocol = EvaluationProtocol(frequency=frequency(name, "start" if name == "monthly" else "FRI"))
+    assert (protocol.season, protocol.horizon, protocol.fold_stride, protocol.min_periods()) == (
+        season, horizon, stride, shortest)
+    assert EvaluationProtocol(frequency=protocol.frequency, horizon=longest).horizon == longest
+    with pytest.raises(InvalidValueError, match=f"1..{longest} for a {name} panel"):
+        EvaluationProtocol(frequency=protocol.frequency, horizon=longest + 1)
 
 
 def test_model_keys():
     assert parse_model_keys("all") == ("lightgbm", "xgboost", "catboost", "randomforest", "aligned_naive", "mstl",
-                                       "autotheta", "seasonal_naive", "ensemble")
+                                       "theta", "seasonal_naive", "ensemble")
     assert parse_model_keys(" XGBoost, lightgbm,xgboost") == ("xgboost", "lightgbm")
     with pytest.raises(InvalidValueError, match="prophet"):
         parse_model_keys("lightgbm,prophet")

@@ -9,9 +9,9 @@ import pytest
 from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
 from adapters.memory.runs import InMemoryRunRepository
 from application.benchmark import BenchmarkRequest, RankRuns
-from application.dashboard import DescribeRegistry, ForecastStore, RunSnapshot, overview
+from application.dashboard import DescribeRegistry, ForecastSeries, RunSnapshot, overview
 from application.serving import ForecastRequest, ForecastSales, ServedModels
-from domain.errors import InvalidValueError, UnknownStoreError
+from domain.errors import InvalidValueError, UnknownSeriesError
 from domain.leaderboard import RunFilter
 from domain.runs import Experiment, Run
 
@@ -25,9 +25,9 @@ class CountingSource(InMemoryRunRepository):
         self.reads += 1
         return super().runs(experiment_ids, include_unfinished, summary)
 
-    def store_errors(self, run_ids):
+    def series_errors(self, run_ids):
         self.error_reads.append(list(run_ids))
-        return super().store_errors(run_ids)
+        return super().series_errors(run_ids)
 
 
 def run(run_id, model, experiment="1", status="FINISHED", **metrics):
@@ -59,10 +59,10 @@ def test_a_snapshot_reads_the_source_once_and_ranks_like_the_source(source):
     assert (snapshot.describe(), snapshot.read_at, snapshot.read_seconds) == ("memory", read_at, 2.5)
 
 
-def test_a_snapshot_asks_the_source_for_store_errors_once_per_run(source):
+def test_a_snapshot_asks_the_source_for_series_errors_once_per_run(source):
     snapshot = RunSnapshot(source)
-    assert snapshot.store_errors(["a", "c"]) == {"a": {1: {"mape": 2.0}, 2: {"mape": 4.0}}}
-    assert snapshot.store_errors(["a", "c", "b"])["b"] == {1: {"mape": 5.0}, 2: {"mape": 6.0}}
+    assert snapshot.series_errors(["a", "c"]) == {"a": {1: {"mape": 2.0}, 2: {"mape": 4.0}}}
+    assert snapshot.series_errors(["a", "c", "b"])["b"] == {1: {"mape": 5.0}, 2: {"mape": 6.0}}
     assert source.error_reads == [["a", "c"], ["b"]]
 
 
@@ -85,20 +85,20 @@ def test_the_registry_description_gives_each_champion_its_own_metrics():
     assert entries["naive"].champion is None and entries["naive"].champion_metrics == {}
 
 
-def test_a_store_outlook_is_the_history_then_the_forecast():
+def test_a_series_outlook_is_the_history_then_the_forecast():
     registry = InMemoryModelRegistry()
     registry.add("lightgbm", "r1", {"test_mape": 3.0})
     registry.add("lightgbm", "r2", {"test_mape": 2.0})
     models = ServedModels(registry, InMemoryModelLoader())
-    outlook = ForecastStore(ForecastSales(registry, models), models)
-    result = outlook(ForecastRequest(store_ids=(2,), horizon=3, model_name="lightgbm", model_version="1"))
+    outlook = ForecastSeries(ForecastSales(registry, models), models)
+    result = outlook(ForecastRequest(series_ids=(2,), horizon=3, model_name="lightgbm", model_version="1"))
     assert result.version.version == 1 and result.metrics == {"test_mape": 3.0}
     assert [v for _, v in result.history] == [1.0] * 8
     last = result.history[-1][0]
     assert [p.date for p in result.forecast.points] == [last + timedelta(weeks=k) for k in (1, 2, 3)]
     assert isinstance(last, date)
-    assert outlook.stores("lightgbm", "latest") == (1, 2, 3)
-    with pytest.raises(InvalidValueError, match="one store"):
-        outlook(ForecastRequest(store_ids=(1, 2), model_name="lightgbm"))
-    with pytest.raises(UnknownStoreError, match="knows stores 1..3"):
-        outlook(ForecastRequest(store_ids=(7,), model_name="lightgbm"))
+    assert outlook.model("lightgbm", "latest").series_ids == ("1", "2", "3")
+    with pytest.raises(InvalidValueError, match="one series"):
+        outlook(ForecastRequest(series_ids=(1, 2), model_name="lightgbm"))
+    with pytest.raises(UnknownSeriesError, match="knows 3 series: 1, 2, 3"):
+        outlook(ForecastRequest(series_ids=("7",), model_name="lightgbm"))

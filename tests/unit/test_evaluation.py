@@ -9,10 +9,10 @@ import pytest
 
 from adapters.forecasting.evaluation import error_metrics, interval_metrics, seasonal_naive_scale
 
-# Two steps (rows) x two stores (columns).
+# Two steps (rows) x two series (columns).
 ACTUAL = np.array([[100.0, 10.0], [200.0, 20.0]])
 PREDICTED = np.array([[110.0, 8.0], [180.0, 20.0]])
-SCALE = np.array([20.0, 4.0])  # each store's in-sample seasonal-naive MAE
+SCALE = np.array([20.0, 4.0])  # each series' in-sample seasonal-naive MAE
 
 
 def test_pooled_error_metrics():
@@ -23,7 +23,7 @@ def test_pooled_error_metrics():
         "rmse": math.sqrt((100 + 4 + 400 + 0) / 4),
         "mae": sum(absolute) / 4,
         "smape": 100 * (2 * 10 / 210 + 2 * 2 / 18 + 2 * 20 / 380 + 0) / 4,
-        "mase": ((10 + 20) / 2 / 20 + (2 + 0) / 2 / 4) / 2,  # per store MAE / scale, averaged over stores
+        "mase": ((10 + 20) / 2 / 20 + (2 + 0) / 2 / 4) / 2,  # per series MAE / scale, averaged over series
         "wmape": 100 * sum(absolute) / (100 + 10 + 200 + 20),
     }
     found = error_metrics(ACTUAL, PREDICTED, SCALE)
@@ -32,7 +32,7 @@ def test_pooled_error_metrics():
         assert float(found[name]) == pytest.approx(value, rel=1e-12), name
 
 
-def test_per_store_error_metrics():
+def test_per_series_error_metrics():
     found = error_metrics(ACTUAL, PREDICTED, SCALE, axis=0)
     np.testing.assert_allclose(found["mape"], [100 * (0.1 + 0.1) / 2, 100 * (0.2 + 0) / 2])
     np.testing.assert_allclose(found["rmse"], [math.sqrt((100 + 400) / 2), math.sqrt(4 / 2)])
@@ -49,9 +49,9 @@ def test_interval_metrics():
     found = interval_metrics(ACTUAL, lower, upper)
     assert float(found["coverage"]) == 0.75
     assert float(found["interval_width"]) == pytest.approx((10 + 3 + 20 + 4) / 4)
-    per_store = interval_metrics(ACTUAL, lower, upper, axis=0)
-    np.testing.assert_allclose(per_store["coverage"], [1.0, 0.5])
-    np.testing.assert_allclose(per_store["interval_width"], [15.0, 3.5])
+    per_series = interval_metrics(ACTUAL, lower, upper, axis=0)
+    np.testing.assert_allclose(per_series["coverage"], [1.0, 0.5])
+    np.testing.assert_allclose(per_series["interval_width"], [15.0, 3.5])
 
 
 def test_the_mase_scale_is_the_in_sample_seasonal_naive_error_up_to_the_origin():

@@ -53,13 +53,13 @@ def test_model_version_validation():
 
 
 def test_forecast_points_keep_prediction_inside_the_interval():
-    point = ForecastPoint(store_id=1, step=1, date=date(2012, 11, 2), prediction=10.0, lower=8.0, upper=12.0)
+    point = ForecastPoint(series_id="1", step=1, date=date(2012, 11, 2), prediction=10.0, lower=8.0, upper=12.0)
     forecast = Forecast(model_name="m", model_version=1, confidence_level=0.9, points=(point,))
-    assert forecast.store_ids == (1,) and forecast.for_store(1) == (point,)
+    assert forecast.series_ids == ("1",) and forecast.for_series("1") == (point,)
     with pytest.raises(InvalidValueError, match="does not contain"):
-        ForecastPoint(store_id=1, step=1, date=date(2012, 11, 2), prediction=13.0, lower=8.0, upper=12.0)
+        ForecastPoint(series_id="1", step=1, date=date(2012, 11, 2), prediction=13.0, lower=8.0, upper=12.0)
     with pytest.raises(InvalidValueError, match="both"):
-        ForecastPoint(store_id=1, step=1, date=date(2012, 11, 2), prediction=10.0, lower=8.0)
+        ForecastPoint(series_id="1", step=1, date=date(2012, 11, 2), prediction=10.0, lower=8.0)
     with pytest.raises(InvalidValueError):
         Forecast(model_name="m", model_version=1, confidence_level=0.9, points=())
 
@@ -84,10 +84,17 @@ def test_summary_is_what_a_leaderboard_needs_and_is_stable():
         name="xgb-1",
         params={"model": "xgb", "dataset": "walmart", "depth": "6"},
         metrics={"MAPEMetric": 3.0, "fold1_rmse": 7.0, "accuracy": 0.5},
-        tags={"per_store_errors": "e.csv", "team": "a"},
+        tags={"per_series_errors": "e.csv", "team": "a"},
     )
     summary = run.summary()
     assert summary.metrics == {"test_mape": 3.0, "fold1_rmse": 7.0}
-    assert summary.tags == {"model_name": "xgb", "dataset": "walmart", "per_store_errors": "e.csv"}
+    assert summary.tags == {"model_name": "xgb", "dataset": "walmart", "per_series_errors": "e.csv"}
     assert summary.params == {} and summary.summary() == summary
     assert (summary.model_name, summary.dataset_name, summary.metric("mape")) == (run.model_name, run.dataset_name, 3.0)
+
+
+def test_runs_of_earlier_versions_name_their_errors_with_the_legacy_tag():
+    run = Run(run_id="r", experiment_id="1", tags={"per_store_errors": "per_store_errors.csv"})
+    assert run.errors_artifact == "per_store_errors.csv"
+    assert run.summary().tags["per_series_errors"] == "per_store_errors.csv"
+    assert Run(run_id="s", experiment_id="1").errors_artifact is None

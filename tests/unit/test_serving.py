@@ -19,7 +19,7 @@ from application.serving import (
     PromoteRequest,
     ServedModels,
 )
-from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError, UnknownStoreError
+from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError, UnknownSeriesError
 
 
 class Clock:
@@ -42,7 +42,7 @@ def world():
 
 
 def forecast(served, registry, **kwargs):
-    return ForecastSales(registry, served)(ForecastRequest(store_ids=(1,), **kwargs))
+    return ForecastSales(registry, served)(ForecastRequest(series_ids=(1,), **kwargs))
 
 
 def test_a_version_loads_once_and_the_cache_is_bounded(world):
@@ -124,13 +124,13 @@ def test_intervals_and_errors(world):
     registry, _, _, served = world
     plain = forecast(served, registry, model_name="xgboost", include_intervals=False).forecast
     assert plain.confidence_level is None and plain.points[0].lower is None
-    with pytest.raises(UnknownStoreError):
-        ForecastSales(registry, served)(ForecastRequest(store_ids=(9,), model_name="xgboost"))
+    with pytest.raises(UnknownSeriesError):
+        ForecastSales(registry, served)(ForecastRequest(series_ids=("9",), model_name="xgboost"))
     with pytest.raises(UnknownModelError):
         forecast(served, registry, model_name="prophet")
     for bad in ({"horizon": 0}, {"confidence_level": 1.0}, {"model_name": "../etc"}):
         with pytest.raises(InvalidValueError):
-            ForecastRequest(store_ids=(1,), **bad)
+            ForecastRequest(series_ids=(1,), **bad)
 
 
 def test_promotion_records_evidence_and_maps_stages(world):

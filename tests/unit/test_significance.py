@@ -12,7 +12,7 @@ def test_exact_p_value_matches_scipy(n):
     rng = random.Random(n)
     a = [rng.gauss(0, 1) for _ in range(n)]
     b = [x + rng.gauss(0.4, 1) for x in a]
-    ours = wilcoxon(a, b, metric="mape", paired_by="store")
+    ours = wilcoxon(a, b, metric="mape", paired_by="series")
     theirs = scipy_wilcoxon(a, b)
     assert ours.method.endswith("(exact)")
     assert ours.p_value == pytest.approx(theirs.pvalue) and ours.statistic == theirs.statistic
@@ -23,7 +23,7 @@ def test_normal_approximation_matches_scipy_with_ties(n):
     rng = random.Random(n)
     a = [round(rng.gauss(0, 1), 1) for _ in range(n)]
     b = [round(x + rng.gauss(0.2, 1), 1) for x in a]
-    ours = wilcoxon(a, b, metric="mape", paired_by="store")
+    ours = wilcoxon(a, b, metric="mape", paired_by="series")
     theirs = scipy_wilcoxon(a, b, correction=True, method="approx")
     assert ours.p_value == pytest.approx(theirs.pvalue)
 
@@ -31,18 +31,18 @@ def test_normal_approximation_matches_scipy_with_ties(n):
 def test_a_clear_gap_is_significant_and_the_sign_says_who_is_better():
     a = [1.0 + i / 100 for i in range(30)]
     b = [x + 0.5 + i / 1000 for i, x in enumerate(a)]
-    test = wilcoxon(a, b, metric="mape", paired_by="store")
+    test = wilcoxon(a, b, metric="mape", paired_by="series")
     assert test.significant() and test.mean_difference < 0
 
 
 def test_bad_samples():
     with pytest.raises(InvalidValueError, match="equal lengths"):
-        wilcoxon([1.0], [1.0, 2.0], metric="mape", paired_by="store")
+        wilcoxon([1.0], [1.0, 2.0], metric="mape", paired_by="series")
     with pytest.raises(InvalidValueError, match="identical"):
-        wilcoxon([1.0, 2.0], [1.0, 2.0], metric="mape", paired_by="store")
+        wilcoxon([1.0, 2.0], [1.0, 2.0], metric="mape", paired_by="series")
 
 
-def test_runs_with_folds_but_no_per_store_errors_are_compared_fold_by_fold():
+def test_runs_with_folds_but_no_per_series_errors_are_compared_fold_by_fold():
     from scipy.stats import wilcoxon as scipy_wilcoxon
 
     from adapters.memory.runs import InMemoryRunRepository

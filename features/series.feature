@@ -1,0 +1,42 @@
+Feature: Bring your own series
+  `ml-portfolio train` takes any long table of regular series: daily, weekly on any weekday or
+  monthly, ids as text or as numbers, series that start late. The frequency sets the season, the
+  horizons and the fold spacing. These scenarios run the real CLI on panels that
+  `ml-portfolio synthetic` writes, and serve what they register through the app the real
+  container builds.
+
+  Scenario Outline: A <frequency> panel trains, registers and serves, and every boosted model beats the baseline
+    Given the <frequency> panel of 12 series trained with "lightgbm,xgboost,catboost,seasonal_naive"
+    Then every run of it says <code>, a season of <season> and a <horizon>-<unit> horizon
+    And every boosted model beats seasonal_naive in every window
+    And the API forecasts series "<series>" with its lightgbm version for <horizon> <unit>s, one <unit> apart after its last date
+
+    Examples:
+      | frequency | code | season | horizon | unit  | series |
+      | daily     | D    | 7      | 14      | day   | D_01   |
+      | monthly   | MS   | 12     | 6       | month | M_12   |
+
+  Scenario: Series that start late, with text ids, are forecast by the baseline until they have a year
+    Given a weekly panel of 20 series with text ids, 3 of which start 100 weeks late
+    When I train "lightgbm,seasonal_naive" on it
+    Then the command succeeds
+    And the output says "lightgbm: 3 of 20 series too short for its features: forecast by the baseline"
+    And the lightgbm run is tagged baseline_series "3"
+    And its registered version forecasts a late series from that series' own last weeks
+
+  Scenario: A missing week inside a series is an error unless a fill is named
+    Given a weekly panel in which series "S_02" has no row for 2 weeks
+    When I train "seasonal_naive" on it
+    Then the command fails with exit code 2
+    And the error is one line naming "series S_02 has a gap: no row for 2 week(s)"
+    And the error is one line naming "--fill zero or --fill interpolate"
+    When I train "seasonal_naive" on it with "--fill interpolate"
+    Then the command succeeds
+    And the seasonal_naive run is tagged filled "filled 2 missing week(s) in 1 series with values interpolated between their neighbours"
+
+  Scenario: A country's holidays come from the holidays package
+    Given a weekly panel of 20 series with text ids, 3 of which start 100 weeks late
+    When I train "aligned_naive" on it with "--holidays DE"
+    Then the command succeeds
+    And the aligned_naive run is tagged holidays "DE"
+    And the output says "holidays: DE"
