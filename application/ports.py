@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
 from domain.forecasts import ForecastPoint
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from application.benchmark import BenchmarkReport
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class SalesDataset(Protocol):
@@ -55,7 +57,35 @@ class SalesSource(Protocol):
         holidays as `panel` says; DataError if unusable."""
 
 
+class Pending(Protocol[T_co]):
+    def result(self) -> T_co:
+        """The task's value, waiting for it if it is still running; what the task raised, if it did."""
+
+
+class TaskRunner(Protocol):
+    """Where independent tasks run: this process, a local pool of processes, or a cluster."""
+
+    def describe(self) -> str:
+        """Where, in words: 'in this process', 'on the Dask cluster at tcp://...'."""
+
+    def slots(self) -> int:
+        """How many tasks run at once."""
+
+    def share(self, value: T) -> T:
+        """Send a value to the workers once; tasks take what this returns in its place."""
+
+    def submit(self, task: Callable[..., T], *args: Any) -> Pending[T]:
+        """Run task(*args) where this runner runs tasks; ComputeUnavailableError if nothing can run it."""
+
+    def close(self) -> None:
+        """Let go of the workers (and stop them, if this runner started them)."""
+
+
 class ModelTrainer(Protocol):
+    def prepare(self, model_keys: Sequence[str], dataset: SalesDataset, protocol: EvaluationProtocol,
+                progress: Progress) -> None:
+        """Start the work of these models (their tasks may then run while earlier models are recorded)."""
+
     def train(
         self, model_key: str, dataset: SalesDataset, protocol: EvaluationProtocol, progress: Progress
     ) -> TrainedModel:
@@ -145,6 +175,16 @@ class ForecastModel(Protocol):
 
     def history(self, series_id: str) -> tuple[tuple[date, float], ...]:
         """The values of the series that the model forecasts from, oldest first; UnknownSeriesError."""
+
+
+class ForecastSink(Protocol):
+    def write(self, points: Sequence[ForecastPoint]) -> None:
+        """Append these forecasts to the file being written."""
+
+
+class ForecastWriter(Protocol):
+    def open(self, path: str, version: ModelVersion) -> AbstractContextManager[ForecastSink]:
+        """A file of the version's forecasts: it replaces `path` when the block ends, and is dropped if it raises."""
 
 
 class PredictionsReader(Protocol):

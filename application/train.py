@@ -80,6 +80,7 @@ class TrainModels:
         if info.filled:
             progress(f"{info.name}: {info.filled}")
         protocol.check_length(info.periods)
+        self._trainer.prepare(request.models, dataset, protocol, progress)
         count = len(request.models)
         outcomes = tuple(self._train(model, dataset, protocol, request, _prefixed(progress, f"[{n}/{count}] {model}"))
                          for n, model in enumerate(request.models, start=1))

@@ -68,3 +68,7 @@ class WritesDisabledError(DomainError):
 
 class TrainingError(DomainError):
     """Fitting or evaluating one model failed."""
+
+
+class ComputeUnavailableError(DomainError):
+    """The cluster that runs the fits cannot be reached, or has no worker left."""

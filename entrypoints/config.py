@@ -22,18 +22,30 @@ class Settings:
     results_json: str = str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json")
     api_token: str | None = None  # promotion over HTTP is refused unless this is set
     threads: int | None = None  # threads a model fit may use; None: the trainer's default_threads per table
+    scheduler: str | None = None  # a Dask scheduler's address: fits run on its cluster
+    jobs: int | None = None  # fits run on a local Dask cluster of this many worker processes
+    distributed_fit: bool = False  # lightgbm and xgboost train with lightgbm.dask / xgboost.dask on the cluster
+    design_rows: int | None = None  # candidate rows past which a design is a sample; None: the trainer's default
 
     @classmethod
     def from_env(cls, tracking_uri: str | None = None, warehouse: str | None = None, source: str | None = None,
-                 results_json: str | None = None, threads: int | None = None) -> Settings:
+                 results_json: str | None = None, threads: int | None = None, scheduler: str | None = None,
+                 jobs: int | None = None, distributed_fit: bool = False, design_rows: int | None = None) -> Settings:
+        scheduler = scheduler or (None if jobs else os.environ.get("DASK_SCHEDULER_ADDRESS") or None)
         return cls(
-            threads=threads,
+            threads=threads, scheduler=scheduler, jobs=jobs, distributed_fit=distributed_fit, design_rows=design_rows,
             tracking_uri=tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI,
             warehouse=warehouse or os.environ.get("ML_PORTFOLIO_WAREHOUSE") or DEFAULT_WAREHOUSE,
             source=source or os.environ.get("ML_PORTFOLIO_SOURCE") or "mlflow",
             results_json=results_json or str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json"),
             api_token=os.environ.get("ML_PORTFOLIO_API_TOKEN") or None,
         )
+
+
+    @property
+    def compute(self) -> str:
+        """Where fits run: `dask` (a cluster by address, or a local one of `jobs` processes) or `inprocess`."""
+        return "dask" if self.scheduler or self.jobs else "inprocess"
 
 
 def calm_threads() -> None:

@@ -7,11 +7,12 @@ the libraries it uses (`benchmark --source duckdb` never imports MLflow or the m
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dependency_injector import containers, providers
 
+from application.batch import ForecastAll
 from application.benchmark import BenchmarkRuns, RankRuns
 from application.breaker import BreakerRegistry
 from application.dashboard import DescribeRegistry, ForecastSeries, ReadPredictions
@@ -41,13 +42,29 @@ def adapter(path: str) -> Callable[..., Any]:
     return build
 
 
+def runner(path: str, **options: Any) -> Iterator[Any]:
+    """A TaskRunner for the container's lifetime, closed (its local workers stopped) when resources shut down."""
+    built = adapter(path)(**options)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration()
     settings = providers.Dependency(instance_of=Settings)
 
+    task_runner = providers.Selector(
+        config.compute,
+        inprocess=providers.Resource(runner, "adapters.compute.inprocess.InProcessRunner"),
+        dask=providers.Resource(runner, "adapters.compute.dask.DaskRunner", address=config.scheduler,
+                                jobs=config.jobs),
+    )
     sales_source = providers.Singleton(adapter("adapters.filesystem.sales_csv.CsvSalesSource"))
     trainer = providers.Singleton(adapter("adapters.forecasting.trainer.ForecastingModelTrainer"),
-                                  threads=config.threads)
+                                  threads=config.threads, runner=task_runner, distributed_fit=config.distributed_fit,
+                                  design_rows=config.design_rows)
     tracker = providers.Singleton(
         adapter("adapters.mlflow.tracker.MlflowExperimentTracker"), tracking_uri=config.tracking_uri
     )
@@ -80,6 +97,8 @@ class Container(containers.DeclarativeContainer):
     describe_model = providers.Factory(DescribeModel, registry=model_registry, models=served_models)
     locks = providers.Singleton(adapter("adapters.filesystem.locks.FileLocks"), scope=config.tracking_uri)
     promote_model = providers.Factory(PromoteModel, registry=model_registry, models=served_models, locks=locks)
+    forecast_writer = providers.Singleton(adapter("adapters.filesystem.forecasts_parquet.ParquetForecastWriter"))
+    forecast_all = providers.Factory(ForecastAll, models=served_models, runner=task_runner, writer=forecast_writer)
     list_promotions = providers.Factory(ListPromotions, registry=model_registry)
     check_health = providers.Factory(CheckHealth, registry=model_registry, models=served_models)
     run_portfolio = providers.Factory(
@@ -98,6 +117,8 @@ def create_container(settings: Settings) -> Container:
     container = Container(settings=providers.Object(settings))
     container.config.from_dict(
         {"tracking_uri": settings.tracking_uri, "warehouse": settings.warehouse, "source": settings.source,
-         "results_json": settings.results_json, "threads": settings.threads}
+         "results_json": settings.results_json, "threads": settings.threads, "compute": settings.compute,
+         "scheduler": settings.scheduler, "jobs": None if settings.scheduler else settings.jobs,
+         "distributed_fit": settings.distributed_fit, "design_rows": settings.design_rows}
     )
     return container

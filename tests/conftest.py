@@ -18,13 +18,15 @@ CLI = [sys.executable, "-m", "entrypoints.cli"]
 
 @dataclass(frozen=True)
 class Store:
-    """A temporary MLflow store (SQLite + local artifacts) and the folder it lives in."""
+    """A temporary MLflow store (SQLite + local artifacts) and the folder it lives in, or a tracking
+    server (`tracking`) that commands run in the folder reach."""
 
     folder: Path
+    tracking: str | None = None
 
     @property
     def uri(self) -> str:
-        return f"sqlite:///{self.folder / 'mlflow.db'}"
+        return self.tracking or f"sqlite:///{self.folder / 'mlflow.db'}"
 
     def env(self) -> dict[str, str]:
         # Both: in-process tests that set MLflow's URIs leave them in os.environ (MLflow exports them).
@@ -50,7 +52,9 @@ def walmart_csv() -> Path:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def store(tmp_path, monkeypatch) -> Store:
+    # In-process tests too: a new experiment of a SQLite store keeps its artifacts in ./mlruns.
+    monkeypatch.chdir(tmp_path)
     return Store(tmp_path)
 
 

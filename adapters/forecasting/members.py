@@ -4,7 +4,8 @@ Three kinds: design members fit a model on the feature rows whose
 targets lie up to the origin and predict the origin's rows (the machine-learning models and the
 aligned naive); series members forecast each series from its own history (seasonal naive and
 the statsforecast models); the ensemble combines the other members' forecasts. Every forecast
-is a steps x series grid.
+is a steps x series grid. A forecast from one origin is a `Window`, made by `forecast_window`:
+the task a runner runs in this process or on a worker, from the panel data and plain arguments.
 """
 
 from __future__ import annotations
@@ -30,11 +31,30 @@ class PanelData:
     seasonality: Seasonality
     year_ago: YearAgo
     design: Callable[[], tuple[Design, np.ndarray]]  # the training design and its targets, built once when needed
+    budget: int  # candidate rows past which the design is a sample (features.DESIGN_ROWS unless --design-rows)
 
     @property
     def steps(self) -> int:
         """The steps every forecast is made for: the longest horizon of the frequency."""
         return self.seasonality.frequency.max_horizon
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A member's forecast from one origin."""
+
+    grid: np.ndarray  # steps x series; the baseline's where the member could not forecast a series
+    baseline: int  # series the baseline forecast
+    seconds: float  # fit and predict
+    predict_seconds: float  # the prediction's share of it
+    fitted: Any = None  # the fitted estimator, when it was asked for
+
+    @classmethod
+    def of(cls, grid: np.ndarray, data: PanelData, origin: int, seconds: float, predict_seconds: float,
+           fitted: Any = None) -> Window:
+        """The member's grid from `origin`, its cells the member could not forecast taken from the baseline."""
+        filled, baseline = with_baseline(grid, data.sales[: origin + 1], data.seasonality.season)
+        return cls(filled, baseline, seconds, predict_seconds, fitted)
 
 
 @dataclass(slots=True)
@@ -48,10 +68,11 @@ class Forecasts:
     weights: dict[int, dict[str, float]] = field(default_factory=dict)  # the ensemble's, per origin
     baseline: dict[int, int] = field(default_factory=dict)  # origin -> series the baseline forecast
 
-    def keep(self, origin: int, grid: np.ndarray, data: PanelData) -> None:
-        """A member's grid from `origin`, its cells the member could not forecast taken from the baseline."""
-        self.grids[origin], self.baseline[origin] = with_baseline(grid, data.sales[: origin + 1],
-                                                                  data.seasonality.season)
+    def add(self, origin: int, window: Window) -> None:
+        self.grids[origin], self.baseline[origin] = window.grid, window.baseline
+        self.seconds[origin], self.predict_seconds[origin] = window.seconds, window.predict_seconds
+        if window.fitted is not None:
+            self.fitted[origin] = window.fitted
 
 
 @dataclass(frozen=True)
@@ -64,7 +85,7 @@ class DesignMember:
     def params(self) -> Mapping[str, Any]:
         return self.make(1).params
 
-    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, found: Forecasts) -> None:
+    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:
         """Fit on targets up to `origin` (the last `validation` periods stop the boosting), predict from it."""
         design, ratio = data.design()
         train = design.target <= origin - validation
@@ -74,9 +95,9 @@ class DesignMember:
         estimator.fit(design.X[train], ratio[train], design.X[check], ratio[check])
         predicting = time.perf_counter()
         rows = origin_rows(data.sales, origin, data.steps, data.year_ago, data.seasonality)
-        found.keep(origin, (estimator.predict(rows.X) * rows.base).reshape(data.steps, data.sales.shape[1]), data)
-        found.predict_seconds[origin] = time.perf_counter() - predicting
-        found.seconds[origin], found.fitted[origin] = time.perf_counter() - started, estimator
+        grid = (estimator.predict(rows.X) * rows.base).reshape(data.steps, data.sales.shape[1])
+        done = time.perf_counter()
+        return Window.of(grid, data, origin, done - started, done - predicting, estimator if keep else None)
 
 
 @dataclass(frozen=True)
@@ -87,11 +108,11 @@ class SeriesMember:
     def params(self) -> Mapping[str, Any]:
         return {"season_length": "the season of the data"}
 
-    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, found: Forecasts) -> None:
+    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:
         started = time.perf_counter()
-        forecaster = self.make(data.seasonality.season, threads)
-        found.keep(origin, forecaster.forecast(data.sales[: origin + 1], data.steps), data)
-        found.seconds[origin] = found.predict_seconds[origin] = time.perf_counter() - started  # one call does both
+        grid = self.make(data.seasonality.season, threads).forecast(data.sales[: origin + 1], data.steps)
+        seconds = time.perf_counter() - started
+        return Window.of(grid, data, origin, seconds, seconds)  # one call fits and predicts
 
 
 @dataclass(frozen=True)
@@ -133,3 +154,11 @@ MEMBERS: dict[str, DesignMember | SeriesMember | Ensemble] = {
     "ensemble": Ensemble("ensemble", ("lightgbm", "xgboost", "catboost", "randomforest", "mstl", "theta",
                                       "aligned_naive")),
 }
+
+
+def forecast_window(key: str, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:
+    """A member's forecast from one origin, with its fitted estimator if `keep`: one task of a training call."""
+    member = MEMBERS[key]
+    if isinstance(member, Ensemble):
+        raise TypeError("the ensemble combines its members' windows; it has none of its own to forecast")
+    return member.forecast(data, origin, validation, threads, keep)

@@ -2,30 +2,37 @@
 
 Every member forecasts from each backtest origin, from the test origin and from the last period
 of the data (the version that gets registered), each time seeing nothing after the origin; the
-evidence (evidence.py) scores the windows. The forecasts of each member are kept for the rest
-of the training call: the ensemble combines them, and members it needs that were not asked for
-are forecast for it. Whatever a library raises becomes this member's TrainingError, so the
-other members of a training call go on.
+evidence (evidence.py) scores the windows. Each of those forecasts is a task of the runner (in
+this process by default, else on the workers of a Dask cluster, which get the panel once); the
+trainer submits every task of a training call up front (`prepare`), then waits for each model's
+in turn. The forecasts of each member are kept for the rest of the training call: the ensemble
+combines them, and members it needs that were not asked for are forecast for it. Whatever a
+library raises becomes this member's TrainingError, so the other members of a training call go
+on; a cluster that is gone is not the model's fault and ends the call (ComputeUnavailableError).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from adapters.compute.dask import DaskRunner
+from adapters.compute.inprocess import InProcessRunner
 from adapters.forecasting import artifacts
+from adapters.forecasting.distributed import DISTRIBUTED, DistributedTrees
 from adapters.forecasting.evidence import Origins, evaluate
-from adapters.forecasting.features import Design, Seasonality, YearAgo, training_design
-from adapters.forecasting.members import MEMBERS, Ensemble, Forecasts, PanelData
+from adapters.forecasting.features import DESIGN_ROWS, Design, Seasonality, YearAgo, training_design
+from adapters.forecasting.members import MEMBERS, Ensemble, Forecasts, PanelData, Window, forecast_window
 from adapters.forecasting.pyfunc import PortfolioForecaster
 from adapters.forecasting.table import Panel, SalesTable
 from adapters.forecasting.windows import calibrate
-from application.ports import TrainedModel
-from domain.errors import TrainingError
+from application.ports import Pending, TaskRunner, TrainedModel
+from domain.errors import ComputeUnavailableError, InvalidValueError, TrainingError
 from domain.runs import BASELINE_SERIES_TAG, SERIES_ERRORS_TAG, WINDOWS_TAG
 from domain.training import EvaluationProtocol
 
@@ -55,7 +62,7 @@ def _step(model_key: str, doing: str) -> Iterator[None]:
     """A library's failure while `doing` becomes this model's TrainingError, naming the step."""
     try:
         yield
-    except TrainingError:
+    except (TrainingError, ComputeUnavailableError):
         raise
     except Exception as exc:
         raise TrainingError(f"{model_key} failed during {doing}: {type(exc).__name__}: {exc}") from exc
@@ -65,9 +72,11 @@ def _step(model_key: str, doing: str) -> Iterator[None]:
 class _Table:
     panel: Panel
     data: PanelData
+    shared: Any  # the data as the runner's tasks take it
+    trees: DistributedTrees | None  # the design in parts on the cluster, with --distributed-fit
 
 
-def _panel_data(table: SalesTable) -> PanelData:
+def _panel_data(table: SalesTable, budget: int) -> PanelData:
     panel = table.panel
     seasonality = Seasonality(panel.frequency, table.calendar)
     year_ago = YearAgo(panel.periods[0].item(), seasonality)
@@ -75,25 +84,76 @@ def _panel_data(table: SalesTable) -> PanelData:
 
     def design() -> tuple[Design, np.ndarray]:  # built once, when a machine-learning member first needs it
         if not built:
-            rows = training_design(panel.sales, year_ago, seasonality, panel.frequency.max_horizon)
+            rows = training_design(panel.sales, year_ago, seasonality, panel.frequency.max_horizon, budget)
             built.append((rows, rows.ratio_target(panel.sales)))
         return built[0]
 
-    return PanelData(panel.sales, seasonality, year_ago, design)
+    return PanelData(panel.sales, seasonality, year_ago, design, budget)
+
+
+def _parts(key: str) -> tuple[str, ...]:
+    """The members whose windows a model needs: its own, or the ensemble's components'."""
+    member = MEMBERS[key]
+    return member.components if isinstance(member, Ensemble) else (key,)
 
 
 class ForecastingModelTrainer:
     """ModelTrainer for the portfolio's members on a regular panel of series."""
 
-    def __init__(self, threads: int | None = None) -> None:
-        self._threads = threads  # None: default_threads of each table
+    def __init__(self, threads: int | None = None, runner: TaskRunner | None = None,
+                 distributed_fit: bool = False, design_rows: int | None = None) -> None:
+        self._budget = design_rows or DESIGN_ROWS
+        self._threads = threads  # None: default_threads of each table in this process, 1 per task on workers
+        self._runner: TaskRunner = runner or InProcessRunner()
+        if distributed_fit and not isinstance(self._runner, DaskRunner):
+            raise InvalidValueError("--distributed-fit trains on a Dask cluster: give --jobs N or --scheduler")
+        self._distributed_fit = distributed_fit
         self._tables: dict[str, _Table] = {}
         self._forecasts: dict[tuple[str, str, EvaluationProtocol], Forecasts] = {}
+        self._pending: dict[tuple[str, str, EvaluationProtocol], dict[int, Pending[Window]]] = {}
 
     def _table(self, table: SalesTable) -> _Table:
         if table.info.sha256 not in self._tables:  # one design per table, not per member
-            self._tables, self._forecasts = {table.info.sha256: _Table(table.panel, _panel_data(table))}, {}
+            data = _panel_data(table, self._budget)
+            shared = self._runner.share(data)
+            trees = (DistributedTrees(self._runner.client(), shared, len(table.panel.series))
+                     if self._distributed_fit and isinstance(self._runner, DaskRunner) else None)
+            self._tables = {table.info.sha256: _Table(table.panel, data, shared, trees)}
+            self._forecasts, self._pending = {}, {}
         return self._tables[table.info.sha256]
+
+    def prepare(self, model_keys: Sequence[str], table: SalesTable, protocol: EvaluationProtocol,
+                progress: Progress) -> None:
+        """Submit every window of these models (an ensemble's: its members'), in the order they are asked for."""
+        keys = [part for key in model_keys if key in MEMBERS for part in _parts(key)]
+        protocol.check_length(table.info.periods)
+        origins = Origins.of(protocol, table.info.periods)
+        for key in dict.fromkeys(keys):
+            self._submitted(key, table, origins, protocol)
+        if not isinstance(self._runner, InProcessRunner):
+            count = sum(len(p) for p in self._pending.values())
+            progress(f"{count} fits of {len(dict.fromkeys(keys))} model(s) run {self._runner.describe()}")
+        if self._distributed_fit:
+            progress("lightgbm and xgboost fit with lightgbm.dask and xgboost.dask on a design in parts on the workers")
+
+    def _submitted(self, key: str, table: SalesTable, origins: Origins,
+                   protocol: EvaluationProtocol) -> dict[int, Pending[Window]]:
+        cached = (table.info.sha256, key, protocol)
+        if cached not in self._pending:
+            known = self._table(table)
+            slots = self._runner.slots()
+            threads = self._threads or (default_threads(known.panel) if slots == 1 else 1)
+            if known.trees is not None and key in DISTRIBUTED:  # fitted from here, on the whole cluster, when due
+                later = InProcessRunner()
+                self._pending[cached] = {origin: later.submit(known.trees.window, key, known.data, origin,
+                                                              protocol.horizon, origin == origins.test)
+                                         for origin in origins.all}
+            else:
+                self._pending[cached] = {
+                    origin: self._runner.submit(forecast_window, key, known.shared, origin, protocol.horizon, threads,
+                                                origin == origins.test)
+                    for origin in origins.all}
+        return self._pending[cached]
 
     def train(
         self, model_key: str, table: SalesTable, protocol: EvaluationProtocol, progress: Progress
@@ -146,12 +206,12 @@ class ForecastingModelTrainer:
                 with _step(key, origins.step(origin)):
                     member.combine(known.data.sales, parts, origins.scored, protocol.horizon, origin, found)
         else:
-            threads = self._threads or default_threads(known.panel)
-            periods = known.panel.period_list()
+            pending, periods = self._submitted(key, table, origins, protocol), known.panel.period_list()
             for origin in origins.all:
                 progress(origins.describe(origin, periods, protocol))
                 with _step(key, origins.step(origin)):
-                    member.forecast(known.data, origin, protocol.horizon, threads, found)
+                    found.add(origin, pending[origin].result())
+            del self._pending[cached]  # what the tasks held (and returned) is in `found` now
         self._forecasts[cached] = found
         return found
 

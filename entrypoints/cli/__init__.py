@@ -8,10 +8,19 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
-from domain.errors import DataError, DomainError, InvalidValueError, NotFoundError, SourceUnavailableError
+from domain.errors import (
+    ComputeUnavailableError,
+    DataError,
+    DomainError,
+    InvalidValueError,
+    NotFoundError,
+    SourceUnavailableError,
+)
 from domain.leaderboard import EmptySelection
 from entrypoints.cli.benchmarking import add_benchmark, add_sync
+from entrypoints.cli.forecasting import add_forecast
 from entrypoints.cli.serving import add_dashboard, add_promote, add_serve
 from entrypoints.cli.training import add_run, add_synthetic, add_train
 from entrypoints.config import DEFAULT_TRACKING_URI, DEFAULT_WAREHOUSE, Settings, calm_threads, quiet_libraries
@@ -31,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warehouse", metavar="PATH",
                         help=f"DuckDB run warehouse (default: $ML_PORTFOLIO_WAREHOUSE, else {DEFAULT_WAREHOUSE})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_run, add_train, add_synthetic, add_benchmark, add_serve, add_promote, add_dashboard, add_sync):
+    for add in (add_run, add_train, add_synthetic, add_benchmark, add_forecast, add_serve, add_promote, add_dashboard,
+                add_sync):
         add(commands)
     return parser
 
@@ -53,8 +63,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
     output_dir = getattr(args, "output_dir", None)
     results_json = getattr(args, "results_json", None) or (f"{output_dir}/{RESULTS_JSON}" if output_dir else None)
-    return Settings.from_env(args.tracking_uri, args.warehouse, getattr(args, "source", None), results_json,
-                             getattr(args, "threads", None))
+    given: dict[str, Any] = {name: getattr(args, name, None)
+                             for name in ("source", "threads", "scheduler", "jobs", "design_rows")}
+    return Settings.from_env(args.tracking_uri, args.warehouse, results_json=results_json,
+                             distributed_fit=getattr(args, "distributed_fit", False), **given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args, container)
         return code
+    except ComputeUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     except (EmptySelection, NotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PARTIAL
@@ -82,3 +97,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print("interrupted", file=sys.stderr)
         return 128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
+    finally:
+        container.shutdown_resources()  # a local Dask cluster's workers stop with the command

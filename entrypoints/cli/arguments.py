@@ -110,8 +110,25 @@ def protocol_flags(command: argparse.ArgumentParser) -> None:
         help=f"rolling-origin backtest folds before the test window (default: {EvaluationProtocol().folds})",
     )
     command.add_argument("--threads", type=positive, metavar="N",
-                         help="threads a model fit may use (default: 1 for a table of under 1,000,000 design "
-                              "rows, else the CPUs this process may run on, os.sched_getaffinity)")
+                         help="threads a model fit may use (default: in this process 1 for a table of under "
+                              "1,000,000 design rows, else the CPUs it may run on, os.sched_getaffinity; 1 on "
+                              "Dask workers, one fit per worker thread)")
+    compute_flags(command, "the fits (each model x each backtest fold, the test window and the final fit)")
+    command.add_argument("--design-rows", type=positive, metavar="N",
+                         help="candidate rows (series x origins x steps) past which the trees train on a seeded "
+                              "sample at the rate N / candidates (default: 500,000)")
+    command.add_argument("--distributed-fit", action="store_true",
+                         help="with --jobs or --scheduler: lightgbm and xgboost train with lightgbm.dask and "
+                              "xgboost.dask on a design built in parts on the workers, for designs too big for one")
+
+
+def compute_flags(command: argparse.ArgumentParser, what: str) -> None:
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=positive, metavar="N",
+                       help=f"run {what} on a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help=f"run {what} on the Dask cluster of this scheduler (default: $DASK_SCHEDULER_ADDRESS; "
+                            "without either, in this process)")
 
 
 def output_dir_flag(command: argparse.ArgumentParser, what: str) -> None:

@@ -12,7 +12,7 @@ import param
 
 from application.dashboard import DescribeRegistry, ForecastSeries
 from application.ports import ForecastModel
-from application.serving import ForecastRequest
+from application.serving import ForecastRequest, best_champion
 from domain.errors import DomainError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON
 from domain.frequency import MAX_HORIZON
@@ -67,15 +67,18 @@ class ForecastsPage(Page):
             return None
 
     def prepare(self) -> None:
-        """The registry is asked for models when the page is first shown, not when the session starts."""
+        """The registry is asked for models when the page is first shown, not when the session starts;
+        the page opens on the model the API serves by default (the best champion), else the first."""
         if not self.param.model_name.objects:
             try:
-                names = [entry.name for entry in self._registry()()]
+                entries = self._registry()()
             except DomainError:
-                names = []
+                entries = []
+            names = [entry.name for entry in entries]
+            best = best_champion((e.name, e.champion_metrics) for e in entries if e.champion is not None)
             self.param.model_name.objects = names
-            self.param.update(model_name=names[0] if names else None)
-            self._versions()  # also when the first model was already the value
+            self.param.update(model_name=best or (names[0] if names else None))
+            self._versions()  # also when that model was already the value
 
     @param.depends("model_name", watch=True)
     def _versions(self) -> None:

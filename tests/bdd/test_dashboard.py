@@ -9,14 +9,13 @@ import json
 import re
 import shutil
 import sys
-import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from tests.browser import SECONDS, _number, _rows, _text, poll
 from tests.conftest import ROOT, Store, free_port, run_cli, running
 from tests.support import RunSpec, log_to_mlflow, write_predictions
 
@@ -25,21 +24,10 @@ scenarios("dashboard.feature")
 PAGES = {"Overview": "overview", "Model comparison": "comparison", "Forecasts": "forecasts",
          "Predictions explorer": "predictions", "Benchmark results": "results"}
 SCREENSHOTS = ROOT / "test-artifacts" / "dashboard"
-SECONDS = 90  # first page of a session may load a model version from the store
 # Another experiment, worse than the trained models, so the trained dataset stays the leading one.
 OTHER_RUNS = [RunSpec(f"other-{model}", "other_experiment", {"test_mape": mape, "training_time": 1.0}, {},
                       {"model_type": model, "dataset": "m5"}, minute=900 + i)
               for i, (model, mape) in enumerate((("CatBoost", 9.0), ("XGBoost", 9.5)))]
-
-
-def poll(read: Callable, done: Callable, seconds: float = SECONDS):
-    """Read until `done(value)` or the time is up; the last value read either way."""
-    deadline = time.monotonic() + seconds
-    value = read()
-    while not done(value) and time.monotonic() < deadline:
-        time.sleep(0.25)
-        value = read()
-    return value
 
 
 @pytest.fixture(scope="module")
@@ -82,57 +70,9 @@ def dashboard(benchmarked):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # The flags keep Chromium off the network it does not have (no update, sync or QUIC probes).
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
 @pytest.fixture
 def visit():
     return {}
-
-
-# Panel draws each pane inside its own shadow root, where a host's innerText does not reach.
-SHOWN_TEXT = """e => Array.from((e.shadowRoot || e).children)
-    .filter(c => !["STYLE", "LINK"].includes(c.tagName)).map(c => c.innerText).join("\\n").trim()"""
-
-
-def _text(page, selector: str) -> str:
-    """The text shown by the elements matching `selector`, one per line; '' if there is none."""
-    return "\n".join(page.locator(selector).evaluate_all(f"all => all.map({SHOWN_TEXT})"))
-
-
-def _rows(page, table: str) -> list[list[str]]:
-    """The table's rows as shown; [] while it is being redrawn (a row read may vanish under us)."""
-    from playwright.sync_api import Error
-
-    rows = page.locator(f".{table} .tabulator-row")
-    cells = '.tabulator-cell[tabulator-field]:not([tabulator-field="_index"])'  # no hidden index, no filler
-    try:
-        shown = [[cell.inner_text(timeout=2000) for cell in row.locator(cells).all()] for row in rows.all()]
-    except Error:
-        return []
-    return shown if len({len(row) for row in shown}) <= 1 else []  # ragged: caught halfway through a redraw
-
-
-def _number(text: str) -> float:
-    return float(text.replace(",", "").replace("%", "").strip())
 
 
 # -- given ---------------------------------------------------------------------------------------

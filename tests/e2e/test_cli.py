@@ -26,6 +26,8 @@ def test_help_lists_commands_and_flags(store):
         (["train", "--freq", "hourly"], "unknown frequency 'hourly'; one of daily (D), weekly (W), monthly (M)"),
         (["train", "--fill", "mean"], "invalid choice: 'mean'"),
         (["train", "--holidays", "XX"], "unknown holiday calendar 'XX': use walmart, none or a country code"),
+        (["train", "--distributed-fit"], "--distributed-fit trains on a Dask cluster: give --jobs N or --scheduler"),
+        (["train", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with argument --jobs"),
         (["train", "--holidays", "new year"], "--holidays must be walmart, none or a country code"),
         (["synthetic", "--freq", "daily", "--output", "/proc/no/such.csv"], "cannot write /proc/no/such.csv"),
         (["train", "--horizon", "twelve"], "not a whole number"),

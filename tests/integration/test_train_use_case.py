@@ -17,6 +17,9 @@ class FailingFor:
     def __init__(self, broken: str) -> None:
         self._real, self._broken = ForecastingModelTrainer(), broken
 
+    def prepare(self, model_keys, dataset, protocol, progress):
+        self._real.prepare([k for k in model_keys if k != self._broken], dataset, protocol, progress)
+
     def train(self, model_key, dataset, protocol, progress):
         if model_key == self._broken:
             progress("backtest fold 1/4")

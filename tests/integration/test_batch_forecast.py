@@ -1,0 +1,60 @@
+"""ForecastAll over the in-memory registry, this process's runner and the real Parquet writer."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from adapters.compute.inprocess import InProcessRunner
+from adapters.filesystem.forecasts_parquet import ParquetForecastWriter
+from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from application.batch import BatchRequest, ForecastAll
+from application.serving import ServedModels
+from domain.errors import InvalidValueError, UnknownModelError
+from domain.models import ModelVersion
+
+
+@pytest.fixture
+def forecast_all():
+    registry = InMemoryModelRegistry()
+    registry.add("lightgbm", "r1", {"test_mape": 3.0})
+    registry.add("lightgbm", "r2", {"test_mape": 2.0})
+    registry.set_alias("lightgbm", "champion", 1)
+    return ForecastAll(ServedModels(registry, InMemoryModelLoader(registry)), InProcessRunner(),
+                       ParquetForecastWriter())
+
+
+def test_every_series_of_the_version_in_chunks(forecast_all, tmp_path):
+    said: list[str] = []
+    report = forecast_all(BatchRequest(model="lightgbm@champion", output=str(tmp_path / "f.parquet"), horizon=4,
+                                       chunk=2), progress=said.append)
+    found = pd.read_parquet(tmp_path / "f.parquet")
+    assert (report.version.version, report.series, report.rows) == (1, 3, 12)
+    assert found["series_id"].tolist() == [s for s in ("1", "2", "3") for _ in range(4)]
+    assert set(found["prediction"]) == {1.0} and set(found["model_version"]) == {1}  # version 1's level
+    assert (found["lower"] < found["prediction"]).all() and said[-1] == "chunk 2/2: 12 rows"
+    latest = forecast_all(BatchRequest(model="lightgbm", output=str(tmp_path / "g.parquet"), confidence=None))
+    plain = pd.read_parquet(tmp_path / "g.parquet")
+    assert latest.version.version == 2 and latest.horizon == 52 and plain["lower"].isna().all()
+
+
+def test_bad_requests_and_unknown_models(forecast_all, tmp_path):
+    with pytest.raises(UnknownModelError):
+        forecast_all(BatchRequest(model="prophet", output=str(tmp_path / "f.parquet")))
+    with pytest.raises(InvalidValueError):
+        BatchRequest(model="lightgbm", output="f.parquet", chunk=0)
+    with pytest.raises(UnknownModelError):
+        forecast_all(BatchRequest(model="lightgbm@gold", output=str(tmp_path / "f.parquet")))
+    with pytest.raises(InvalidValueError):
+        BatchRequest(model="@champion", output="f.parquet")
+    with pytest.raises(InvalidValueError, match="1..52"):
+        forecast_all(BatchRequest(model="lightgbm", output=str(tmp_path / "f.parquet"), horizon=52 + 1))
+    assert not (tmp_path / "f.parquet").exists()
+
+
+def test_a_failed_write_leaves_the_file_that_was_there(tmp_path):
+    path = tmp_path / "f.parquet"
+    path.write_bytes(b"the previous file")
+    with pytest.raises(RuntimeError), ParquetForecastWriter().open(str(path), ModelVersion(name="m", version=1)):
+        raise RuntimeError("interrupted")
+    assert path.read_bytes() == b"the previous file" and [p.name for p in tmp_path.iterdir()] == ["f.parquet"]
