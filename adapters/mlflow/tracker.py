@@ -18,7 +18,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.data.pandas_dataset import from_pandas
-from mlflow.entities import DatasetInput, InputTag, Metric, Param, RunTag
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
@@ -63,20 +63,32 @@ def _save_model(servable: PythonModel, requirements: list[str], folder: Path) ->
             cloudpickle.unregister_pickle_by_value(module)
 
 
+def _dataset_entity(dataset: SalesTable) -> Dataset:
+    """The table as MLflow's dataset input: its schema and profile (seconds for a big table)."""
+    with warnings.catch_warnings():
+        # MLflow registers its local-file source class twice and warns that the choice is ambiguous.
+        warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+        logged = from_pandas(dataset.frame, source=dataset.info.source, name=dataset.info.name,
+                             digest=dataset.info.sha256[:20])
+        return logged._to_mlflow_entity()
+
+
 class MlflowTrackedRun:
-    def __init__(self, client: MlflowClient, uri: str, run_id: str, experiment_id: str) -> None:
+    def __init__(self, client: MlflowClient, uri: str, run_id: str, experiment_id: str,
+                 datasets: dict[tuple[str, str, str], Dataset]) -> None:
         self.run_id = run_id
         self._client, self._uri, self._experiment_id = client, uri, experiment_id
+        self._datasets = datasets  # the tracker's: one entity per table, whichever run logs it first
         self._model: tuple[str, str] | None = None  # the logged model's id and artifact location
 
     def log_dataset(self, dataset: SalesTable) -> None:
-        with tracking_errors(self._uri, "logging the dataset"), warnings.catch_warnings():
-            # MLflow registers its local-file source class twice and warns that the choice is ambiguous.
-            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
-            logged = from_pandas(dataset.frame, source=dataset.info.source, name=dataset.info.name,
-                                             digest=dataset.info.sha256[:20])
+        with tracking_errors(self._uri, "logging the dataset"):
+            key = (dataset.info.sha256, dataset.info.name, dataset.info.source)
+            if key not in self._datasets:
+                self._datasets.clear()  # only the table being trained is held
+                self._datasets[key] = _dataset_entity(dataset)
             self._client.log_inputs(self.run_id, [DatasetInput(
-                logged._to_mlflow_entity(), tags=[InputTag(key="mlflow.data.context", value="training")])])
+                self._datasets[key], tags=[InputTag(key="mlflow.data.context", value="training")])])
 
     def log_trained(self, trained: TrainedModel) -> None:
         servable = trained.servable
@@ -127,6 +139,7 @@ class MlflowExperimentTracker:
     def __init__(self, tracking_uri: str) -> None:
         self._uri = tracking_uri
         self._client = MlflowClient(tracking_uri, tracking_uri)
+        self._datasets: dict[tuple[str, str, str], Dataset] = {}  # (sha256, name, source) -> its input, built once
 
     @contextmanager
     def start_run(self, experiment: str, run_name: str, tags: Mapping[str, str]) -> Iterator[MlflowTrackedRun]:
@@ -136,7 +149,7 @@ class MlflowExperimentTracker:
             run = self._client.create_run(experiment_id, run_name=run_name, tags=dict(tags))
         run_id = run.info.run_id
         try:
-            yield MlflowTrackedRun(self._client, self._uri, run_id, experiment_id)
+            yield MlflowTrackedRun(self._client, self._uri, run_id, experiment_id, self._datasets)
         except BaseException as exc:
             # Ctrl-C or SIGTERM (KeyboardInterrupt) kills the run; anything else fails it.
             status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
