@@ -17,8 +17,8 @@ in one process fitting with one thread at a time (`--threads 1`: the tasks of th
 after another, with the same answers), and with its fits on Dask (a local cluster of N worker
 processes, or that cluster). Each size prints the Dask run's speed-up over both sequential
 processes: the default one (which fits with every CPU from 1,000,000 design rows) and the one
-fitting one thread at a time. All three are the same `train` command
-into a fresh store, measured in the same run; whole process against whole process.
+fitting one thread at a time. All three are the same `train` command into a fresh store,
+measured in the same run; whole process against whole process.
 
 Targets on the 2-core development machine, at the largest size: the whole portfolio under
 15 minutes and 8 GB; no model's time ratio above 11 for 10x the series; the forecast p50
