@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from application.benchmark import BenchmarkReport
-from application.ports import ForecastModel, ModelRegistry, PredictionsReader, RunSource, SeriesErrors
+from application.ports import (
+    ForecastModel,
+    History,
+    HistorySource,
+    ModelRegistry,
+    PredictionsReader,
+    RunSource,
+    SeriesErrors,
+)
 from application.serving import ForecastRequest, ForecastSales, ServedModels
 from domain.errors import InvalidValueError
 from domain.forecasts import Forecast
@@ -83,30 +91,58 @@ class DescribeRegistry:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SeriesOutlook:
+    """One series as a version sees it: its recent training history and the forecast from its training
+    origin (when the version was trained on it), and the forecast from a history given (when there is one)."""
+
     version: ModelVersion
     history: tuple[tuple[date, float], ...]
-    forecast: Forecast
+    forecast: Forecast | None
     metrics: Mapping[str, float]
+    given: tuple[tuple[date, float], ...] = ()  # the series' rows of the history given
+    from_given: Forecast | None = None
 
 
 class ForecastSeries:
-    """One series' forecast as the API would answer it, with the history the version forecasts
-    from (the periods it carries), so both can be drawn on one time axis."""
+    """One series' forecast as the API would answer it, with the history the version forecasts from
+    (the periods it carries), so both can be drawn on one time axis; and, given a history that holds
+    the series, its forecast from there too. A series the version was not trained on has only that."""
 
     def __init__(self, forecast: ForecastSales, models: ServedModels) -> None:
         self._forecast, self._models = forecast, models
 
-    def __call__(self, request: ForecastRequest) -> SeriesOutlook:
-        if len(request.series_ids) != 1:
-            raise InvalidValueError("a series outlook is for one series")
-        result = self._forecast(request)
-        version = self._models.resolve(result.forecast.model_name, str(result.forecast.model_version))
-        history = self._models.model(version).history(request.series_ids[0])
-        return SeriesOutlook(version=version, history=history, forecast=result.forecast, metrics=result.metrics)
+    def __call__(self, request: ForecastRequest, given: History | None = None) -> SeriesOutlook:
+        if len(request.series_ids) != 1 or not request.model_name:
+            raise InvalidValueError("a series outlook is for one series of a named model")
+        (series,) = request.series_ids
+        version = self._models.resolve(request.model_name, request.model_version or "latest")
+        model = self._models.model(version)
+        mine = given.select([series]) if given is not None and series in given.series else None
+        recent = self._forecast(replace(request, history=mine)) if mine is not None else None
+        if recent is not None and series not in model.series_ids:
+            stored = None
+        else:  # a series it was not trained on, without a history, is an UnknownSeriesError here
+            stored = self._forecast(request)
+        rows = mine.rows() if mine is not None else ((), (), ())
+        answered = stored or recent
+        return SeriesOutlook(version=version, history=model.history(series) if stored else (),
+                             forecast=stored.forecast if stored else None,
+                             metrics=answered.metrics if answered else {},
+                             given=tuple(sorted(zip(rows[1], rows[2]))),
+                             from_given=recent.forecast if recent else None)
 
     def model(self, name: str, ref: str) -> ForecastModel:
         """The version a reference points at, loaded (if it is not loaded yet): its series, horizon limit, unit."""
         return self._models.model(self._models.resolve(check_model_name(name), parse_version_ref(ref)))
+
+
+class ReadHistory:
+    """An uploaded table of recent history: each of its series to be forecast from its own last date."""
+
+    def __init__(self, source: HistorySource) -> None:
+        self._source = source
+
+    def __call__(self, content: bytes, name: str) -> History:
+        return self._source.parse(content, name)
 
 
 class ReadPredictions:

@@ -161,20 +161,51 @@ class ResultsWriter(Protocol):
         """Write every results file atomically into `directory`; the paths written, the results JSON first."""
 
 
-class ForecastModel(Protocol):
-    """A loaded model version that can forecast."""
+class History(Protocol):
+    """Rows of (series id, date, value): the whole history each of its series is forecast from."""
 
-    series_ids: tuple[str, ...]
-    last_period: date
+    @property
+    def series(self) -> tuple[str, ...]:
+        """Its series, in the order they first appear."""
+
+    def rows(self) -> tuple[Sequence[str], Sequence[date], Sequence[float]]:
+        """The series id, date and value of every row (NaN where a value is missing)."""
+
+    def select(self, series: Sequence[str]) -> History:
+        """The rows of these series only."""
+
+
+class ForecastModel(Protocol):
+    """A loaded model version that can forecast, from its stored origin or from a history."""
+
+    series_ids: tuple[str, ...]  # the series it was trained on
+    last_period: date  # its training origin
     max_horizon: int
+    default_horizon: int
     unit: str  # what a period is: day, week, month
+    frequency: str  # its code: D, W-FRI, MS...
+    history_periods: int | None  # periods of history a series needs for every feature (None: not known)
 
     def forecast(self, series_ids: Sequence[str], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
-        """Points per series and step; UnknownSeriesError for a series it was not trained on,
-        InvalidValueError for a horizon beyond max_horizon."""
+        """Points per series and step from the training origin; UnknownSeriesError for a series it was
+        not trained on, InvalidValueError for a horizon beyond max_horizon."""
+
+    def forecast_history(self, history: History, series_ids: Sequence[str] | None, horizon: int,
+                         confidence: float | None) -> tuple[ForecastPoint, ...]:
+        """Points per series (these, or every series of the history) and step, each series from the
+        last date of its own rows; InvalidValueError naming the series and date of a bad history."""
 
     def history(self, series_id: str) -> tuple[tuple[date, float], ...]:
-        """The values of the series that the model forecasts from, oldest first; UnknownSeriesError."""
+        """The recent values of a series it was trained on, oldest first; UnknownSeriesError."""
+
+
+class HistorySource(Protocol):
+    def read(self, path: str, columns: ColumnSpec = RECOGNISE) -> History:
+        """A long table of series (CSV or Parquet; columns as `columns` names them or recognised by
+        name), each series to be forecast from its own last date; DataError if unusable."""
+
+    def parse(self, content: bytes, name: str) -> History:
+        """The same from an uploaded file's bytes (Parquet when `name` says so, else CSV)."""
 
 
 class ForecastSink(Protocol):

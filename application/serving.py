@@ -7,10 +7,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
-from application.ports import ForecastModel, Locks, ModelLoader, ModelRegistry
+from application.ports import ForecastModel, History, Locks, ModelLoader, ModelRegistry
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon, series_id
 from domain.leaderboard import evidence_split
@@ -131,15 +131,16 @@ class ServedModels:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ForecastRequest:
-    series_ids: tuple[str, ...]
+    series_ids: tuple[str, ...] = ()  # with a history, none: every series of the history
     horizon: int = DEFAULT_HORIZON  # checked against the version's own limit when it answers
     model_name: str | None = None
     model_version: str | None = None  # None: the default model's champion, or `latest` of a named model
     include_intervals: bool = True
     confidence_level: float = DEFAULT_CONFIDENCE
+    history: History | None = None  # None: the forecast from the version's training origin
 
     def __post_init__(self) -> None:
-        if not self.series_ids:
+        if not self.series_ids and self.history is None:
             raise InvalidValueError("give series_id or a non-empty series_ids")
         object.__setattr__(self, "series_ids", tuple(series_id(s) for s in self.series_ids))
         check_horizon(self.horizon)
@@ -183,7 +184,9 @@ def default_model(registry: ModelRegistry, models: ServedModels) -> tuple[str, s
 class ForecastSales:
     """Rules: without a model name the best champion serves (else the latest lightgbm); a named
     model serves its `latest` unless the version is given: a number, `latest`, an alias or a
-    legacy stage; intervals follow the confidence level."""
+    legacy stage; intervals follow the confidence level. With a history, each series is forecast
+    from the last date of its own rows (the series asked for, or all of the history's); without
+    one, from the version's training origin."""
 
     def __init__(self, registry: ModelRegistry, models: ServedModels,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -197,7 +200,11 @@ class ForecastSales:
         version = self._models.resolve(name, request.model_version or ref)
         model = self._models.model(version)
         confidence = request.confidence_level if request.include_intervals else None
-        points = model.forecast(list(dict.fromkeys(request.series_ids)), request.horizon, confidence)
+        series = list(dict.fromkeys(request.series_ids))
+        if request.history is not None:
+            points = model.forecast_history(request.history, series or None, request.horizon, confidence)
+        else:
+            points = model.forecast(series, request.horizon, confidence)
         forecast = Forecast(
             model_name=version.name, model_version=version.version, confidence_level=confidence, points=points
         )
@@ -213,18 +220,39 @@ class ListModels:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Forecasting:
+    """What a client needs to know to ask a version for a forecast."""
+
+    frequency: str  # D, W-FRI, MS...
+    unit: str
+    training_origin: date  # the last period it was trained on: where its stored forecast starts
+    series: int  # series it was trained on (any other can be forecast from its history)
+    default_horizon: int
+    max_horizon: int
+    history_periods: int | None  # periods of history a series needs for every feature
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelDescription:
     version: ModelVersion
     metrics: Mapping[str, float] = field(default_factory=dict)
+    forecasting: Forecasting | None = None
 
 
 class DescribeModel:
+    """Rules: a version by number, `latest`, alias or legacy stage, with its run's metrics and what
+    a forecast request to it needs (the version is loaded for that, as a forecast would load it)."""
+
     def __init__(self, registry: ModelRegistry, models: ServedModels) -> None:
         self._registry, self._models = registry, models
 
     def __call__(self, name: str, ref: str | None = None) -> ModelDescription:
         version = self._models.resolve(check_model_name(name), parse_version_ref(ref))
-        return ModelDescription(version=version, metrics=self._models.metrics(version))
+        model = self._models.model(version)
+        forecasting = Forecasting(frequency=model.frequency, unit=model.unit, training_origin=model.last_period,
+                                  series=len(model.series_ids), default_horizon=model.default_horizon,
+                                  max_horizon=model.max_horizon, history_periods=model.history_periods)
+        return ModelDescription(version=version, metrics=self._models.metrics(version), forecasting=forecasting)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

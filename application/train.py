@@ -57,15 +57,25 @@ def _prefixed(progress: Progress, prefix: str) -> Progress:
     return lambda message: progress(f"{prefix}: {message}")
 
 
+def _folds(protocol: EvaluationProtocol, asked: EvaluationProtocol, info: DatasetInfo) -> str:
+    """The backtest folds trained with, and why when the history holds fewer than were asked for."""
+    if protocol.folds == asked.folds:
+        return str(protocol.folds)
+    unit = info.frequency.unit
+    return (f"{protocol.folds} backtest fold(s), not {asked.folds}: {info.periods} {unit}s hold no more "
+            f"({asked.min_periods()} needed for {asked.folds})")
+
+
 def _run_name(model: str, now: datetime) -> str:
     return f"{model}-{now:%Y%m%dT%H%M%S}"
 
 
 class TrainModels:
     """Rules: every model gets its own run named `<model>-<timestamp>`, tagged with its
-    model_type, dataset, data hash, columns, frequency and holiday calendar; the protocol follows
-    the panel's frequency; a model that fails to train leaves its run FAILED and the other models
-    still train; only a model that trained is registered.
+    model_type, dataset, data hash, columns, frequency, holiday calendar and folds; the protocol
+    follows the panel's frequency, with as many of the folds asked for as the history holds (at
+    least one, said when fewer); a model that fails to train leaves its run FAILED and the other
+    models still train; only a model that trained is registered.
     """
 
     def __init__(self, sales: SalesSource, trainer: ModelTrainer, tracker: ExperimentTracker,
@@ -75,24 +85,27 @@ class TrainModels:
     def __call__(self, request: TrainRequest, progress: Progress = lambda message: None) -> TrainingReport:
         dataset = self._sales.load(request.data_path, request.dataset_name, request.columns, request.panel)
         info = dataset.info
-        protocol = request.protocol(info)
+        asked = request.protocol(info)
         progress(f"{info.name}: {info.describe()}; {info.columns}; holidays: {info.holidays}")
         if info.filled:
             progress(f"{info.name}: {info.filled}")
-        protocol.check_length(info.periods)
+        protocol = asked.fitted_to(info.periods)
+        folds = _folds(protocol, asked, info)
+        if protocol.folds < asked.folds:
+            progress(f"{info.name}: {folds}")
         self._trainer.prepare(request.models, dataset, protocol, progress)
         count = len(request.models)
-        outcomes = tuple(self._train(model, dataset, protocol, request, _prefixed(progress, f"[{n}/{count}] {model}"))
-                         for n, model in enumerate(request.models, start=1))
+        outcomes = tuple(self._train(model, dataset, protocol, request, _prefixed(progress, f"[{n}/{count}] {model}"),
+                                     folds) for n, model in enumerate(request.models, start=1))
         return TrainingReport(dataset=info, experiment=request.experiment_name, protocol=protocol, outcomes=outcomes)
 
     def _train(self, model: str, dataset: SalesDataset, protocol: EvaluationProtocol, request: TrainRequest,
-               say: Progress) -> ModelOutcome:
+               say: Progress, folds: str) -> ModelOutcome:
         say("training")
         started = time.perf_counter()
         info = dataset.info
         tags = {"model_type": MODEL_TYPES[model], "dataset": info.name, "data_sha256": info.sha256,
-                "columns": info.columns, "frequency": info.frequency.code, "holidays": info.holidays,
+                "columns": info.columns, "frequency": info.frequency.code, "holidays": info.holidays, "folds": folds,
                 **({"filled": info.filled} if info.filled else {})}
         run_id, version, trained, error = "", None, None, None
         try:

@@ -21,7 +21,7 @@ from domain.frequency import Frequency, parse_frequency
 ROLES = ("id", "time", "target")
 FLAGS = {"id": "--id-col", "time": "--time-col", "target": "--target-col"}
 NAMES = {  # recognised names per role, lower case
-    "id": ("store", "unique_id", "series", "item", "id"),
+    "id": ("store", "unique_id", "series_id", "series", "item", "id"),
     "time": ("date", "ds", "week", "timestamp"),
     "target": ("weekly_sales", "y", "sales", "demand", "quantity", "value"),
 }

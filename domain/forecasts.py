@@ -1,8 +1,9 @@
-"""Forecasts with prediction intervals, for series named by their id."""
+"""Forecasts with prediction intervals, for series named by their id, and the histories a
+forecast can be asked from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +13,8 @@ from domain.frequency import MAX_HORIZON
 DEFAULT_HORIZON = 12  # of a weekly panel; each frequency has its own (domain.frequency)
 DEFAULT_CONFIDENCE = 0.9
 MAX_SERIES_ID = 200  # characters of a series id
+MAX_HISTORY_ROWS = 50_000  # rows of history one request may carry (a registered version checks it too)
+Day = date  # what a ForecastPoint's `date` field hides inside its class
 
 
 def check_horizon(horizon: int, limit: int = MAX_HORIZON) -> int:
@@ -24,6 +27,11 @@ def check_confidence(level: float) -> float:
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.0 < level < 1.0:
         raise InvalidValueError(f"confidence_level must be strictly between 0 and 1, not {level!r}")
     return float(level)
+
+
+def is_number(text: str) -> bool:
+    """Whether a series id is a whole number: ASCII digits only (`²` and `٣` are text ids)."""
+    return text.isascii() and text.isdigit()
 
 
 def series_id(value: object) -> str:
@@ -41,7 +49,40 @@ def series_id(value: object) -> str:
 
 def series_order(ids: Iterable[str]) -> list[str]:
     """Ids in the order people expect: whole numbers by value (2 before 10), then text."""
-    return sorted(ids, key=lambda text: (0, int(text), "") if text.isdigit() else (1, 0, text))
+    return sorted(ids, key=lambda text: (0, int(text), "") if is_number(text) else (1, 0, text))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesHistory:
+    """Rows of (series id, date, value): the whole history each of its series is forecast from,
+    from the last date of its own rows. Whether the dates fit a version's frequency without gaps
+    is the version's to check; this holds the rows and their count limit."""
+
+    series_ids: tuple[str, ...]
+    dates: tuple[date, ...]
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not len(self.series_ids) == len(self.dates) == len(self.values):
+            raise InvalidValueError("a history has one series id, date and value per row")
+        if not 1 <= len(self.series_ids) <= MAX_HISTORY_ROWS:
+            raise InvalidValueError(f"a history has 1..{MAX_HISTORY_ROWS:,} rows, not {len(self.series_ids):,}")
+        checked = {raw: series_id(raw) for raw in set(self.series_ids)}  # each id once, however many rows it has
+        object.__setattr__(self, "series_ids", tuple(map(checked.__getitem__, self.series_ids)))
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        """Its series, in the order they first appear."""
+        return tuple(dict.fromkeys(self.series_ids))
+
+    def rows(self) -> tuple[Sequence[str], Sequence[date], Sequence[float]]:
+        return self.series_ids, self.dates, self.values
+
+    def select(self, series: Sequence[str]) -> SeriesHistory:
+        wanted = set(series)
+        kept = [i for i, s in enumerate(self.series_ids) if s in wanted]
+        return SeriesHistory(series_ids=tuple(self.series_ids[i] for i in kept),
+                             dates=tuple(self.dates[i] for i in kept), values=tuple(self.values[i] for i in kept))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +95,8 @@ class ForecastPoint:
     prediction: float
     lower: float | None = None
     upper: float | None = None
+    origin: Day | None = None  # the last period it was forecast from
+    baseline: bool = False  # the baseline answered: the series was too short for the member's features
 
     def __post_init__(self) -> None:
         check_horizon(self.step)

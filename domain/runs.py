@@ -19,6 +19,8 @@ SERIES_ERRORS_TAG = "per_series_errors"
 LEGACY_ERRORS_TAG = "per_store_errors"
 # Tag counting the series that were too short for a member's features, forecast by the baseline.
 BASELINE_SERIES_TAG = "baseline_series"
+# Tag naming the windows where the baseline forecast some series, how many, and why.
+BASELINE_WINDOWS_TAG = "baseline_windows"
 # Tag naming each scored window and its origin: "fold1=2011-08-05,...,test=2012-08-03".
 WINDOWS_TAG = "windows"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from domain.errors import DataError, InvalidValueError
@@ -73,10 +73,11 @@ class EvaluationProtocol:
         test = self.test_origin(periods)
         return tuple(test - self.fold_stride * k for k in range(self.folds, 0, -1))
 
-    def min_periods(self) -> int:
-        # The earliest origin needs a full season behind it for the same-period-last-season value.
-        # One more period so the MASE scale (in-sample seasonal-naive error) has a period to average.
-        return self.season + self.fold_stride * self.folds + self.horizon + 1
+    def min_periods(self, folds: int | None = None) -> int:
+        """Periods the protocol needs with its folds (or `folds` of them): the earliest origin needs a full
+        season behind it for the same-period-last-season value, and one more period so the MASE scale
+        (in-sample seasonal-naive error) has a period to average."""
+        return self.season + self.fold_stride * (self.folds if folds is None else folds) + self.horizon + 1
 
     def check_length(self, periods: int) -> None:
         if periods < self.min_periods():
@@ -85,6 +86,18 @@ class EvaluationProtocol:
                 f"the table spans {periods} {unit}s; horizon {self.horizon} with {self.folds} "
                 f"backtest folds needs at least {self.min_periods()} (fewer with --folds or --horizon)"
             )
+
+    def fitted_to(self, periods: int) -> EvaluationProtocol:
+        """This protocol with as many of its folds as a table of `periods` holds, at least one;
+        DataError with the numbers when it holds not even one."""
+        if periods < self.min_periods(1):
+            unit = self.frequency.unit
+            raise DataError(
+                f"the table spans {periods} {unit}s; it needs at least {self.min_periods(1)}: a season "
+                f"({self.season}) before the first backtest origin, one fold ({self.fold_stride}), the "
+                f"{self.horizon}-{unit} test window and a period for the error scale (a shorter --horizon needs fewer)"
+            )
+        return replace(self, folds=min(self.folds, (periods - 1 - self.season - self.horizon) // self.fold_stride))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

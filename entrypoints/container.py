@@ -15,7 +15,7 @@ from dependency_injector import containers, providers
 from application.batch import ForecastAll
 from application.benchmark import BenchmarkRuns, RankRuns
 from application.breaker import BreakerRegistry
-from application.dashboard import DescribeRegistry, ForecastSeries, ReadPredictions
+from application.dashboard import DescribeRegistry, ForecastSeries, ReadHistory, ReadPredictions
 from application.portfolio import RunPortfolio
 from application.serving import (
     CheckHealth,
@@ -98,7 +98,9 @@ class Container(containers.DeclarativeContainer):
     locks = providers.Singleton(adapter("adapters.filesystem.locks.FileLocks"), scope=config.tracking_uri)
     promote_model = providers.Factory(PromoteModel, registry=model_registry, models=served_models, locks=locks)
     forecast_writer = providers.Singleton(adapter("adapters.filesystem.forecasts_parquet.ParquetForecastWriter"))
-    forecast_all = providers.Factory(ForecastAll, models=served_models, runner=task_runner, writer=forecast_writer)
+    history_source = providers.Singleton(adapter("adapters.filesystem.sales_csv.CsvHistorySource"))
+    forecast_all = providers.Factory(ForecastAll, models=served_models, runner=task_runner, writer=forecast_writer,
+                                     histories=history_source)
     list_promotions = providers.Factory(ListPromotions, registry=model_registry)
     check_health = providers.Factory(CheckHealth, registry=model_registry, models=served_models)
     run_portfolio = providers.Factory(
@@ -111,6 +113,7 @@ class Container(containers.DeclarativeContainer):
     forecast_series = providers.Factory(ForecastSeries, forecast=forecast_sales, models=served_models)
     predictions_reader = providers.Singleton(adapter("adapters.filesystem.predictions_csv.CsvPredictionsReader"))
     read_predictions = providers.Factory(ReadPredictions, reader=predictions_reader)
+    read_history = providers.Factory(ReadHistory, source=history_source)
 
 
 def create_container(settings: Settings) -> Container:

@@ -34,6 +34,13 @@ Feature: The dashboard in a browser
     Then the forecast shown is the champion's and its table has 12 weeks within their intervals
     And its values are those the registered version forecasts for that series
 
+  Scenario: A forecast from an uploaded recent history is drawn beside the stored one
+    When I open the "Forecasts" page
+    And I upload the history of series 7 to 2012-08-03 as recent history
+    Then the facts name both origins: 2012-10-26 from training and 2012-08-03 from the upload
+    And the uploaded history's forecast has 12 weeks from 2012-08-10, as the registered version forecasts them
+    And a screenshot of the page is kept
+
   Scenario: The series picker finds one series among 10,000
     Given a dashboard over a version that forecasts 10,000 series
     When I open the "Forecasts" page

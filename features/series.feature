@@ -20,7 +20,7 @@ Feature: Bring your own series
     Given a weekly panel of 20 series with text ids, 3 of which start 100 weeks late
     When I train "lightgbm,seasonal_naive" on it
     Then the command succeeds
-    And the output says "lightgbm: 3 of 20 series too short for its features: forecast by the baseline"
+    And the output says "lightgbm: the final fit: 3 of 20 series forecast by the baseline (too short for its features)"
     And the lightgbm run is tagged baseline_series "3"
     And its registered version forecasts a late series from that series' own last weeks
 

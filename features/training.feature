@@ -1,6 +1,7 @@
 Feature: Training the forecasting portfolio
   `ml-portfolio train` fits each model, evaluates it out of time, logs the run to MLflow and
-  registers a version that forecasts on its own, with prediction intervals.
+  registers a version that forecasts on its own, with prediction intervals: from the last period
+  it was trained on, or from any history it is given.
 
   Scenario: Training on the synthetic default registers servable versions
     When I train "seasonal_naive,lightgbm" on the synthetic default into an empty working directory
@@ -21,6 +22,21 @@ Feature: Training the forecasting portfolio
     When I load "models:/lightgbm/1" and forecast series "7" for 12 weeks
     Then I get 12 rows for series "7", one per week after the last training week
     And every row has lower <= prediction <= upper
+
+  Scenario: A registered version forecasts from the history it is given
+    Given a store where "lightgbm" was trained on the synthetic default
+    When I load "models:/lightgbm/1" and forecast from the history of series "7" to 2012-08-03 for 4 weeks
+    Then I get 4 rows for series "7", one per week after 2012-08-03, each saying its origin
+    And every row has lower <= prediction <= upper
+    And the history to 2012-10-26 gives the forecast the version stored
+
+  Scenario: Two years and a horizon of weekly data train every member, with the folds the history holds
+    Given a synthetic weekly table of 6 series and 116 weeks
+    When I run ml-portfolio train with "--models seasonal_naive,lightgbm,mstl" on that CSV
+    Then the command succeeds
+    And it says "3 backtest fold(s), not 4: 116 weeks hold no more (117 needed for 4)"
+    And each run is tagged with those folds and logs 3 folds
+    And no window of the lightgbm run needed the baseline
 
   Scenario: A CSV without a target column fails with a message naming the flag that decides
     Given a sales CSV without the "Weekly_Sales" column

@@ -88,6 +88,29 @@ def walmart_store(tmp_path_factory, walmart_csv) -> tuple[Store, subprocess.Comp
     return trained, result
 
 
+CUT = "2012-05-04"  # the Walmart table cut here holds two years and a quarter: 45 stores x 118 weeks
+
+
+def walmart_rows(walmart_csv: Path, first: str | None = None, last: str | None = None):
+    """The Walmart table's rows (as the file spells them) whose date lies in first..last (ISO, inclusive)."""
+    import pandas as pd
+
+    raw = pd.read_csv(walmart_csv, dtype=str)
+    days = pd.to_datetime(raw["Date"], format="%d-%m-%Y")
+    return raw[(days >= (first or "1900-01-01")) & (days <= (last or "2999-12-31"))]
+
+
+@pytest.fixture(scope="session")
+def walmart_cut_job(tmp_path_factory, walmart_csv) -> tuple[Store, subprocess.CompletedProcess]:
+    """`ml-portfolio run --no-serve` on the Walmart table cut at CUT, with no other flag: every model
+    trained, benchmarked, and the best promoted to champion."""
+    store = Store(tmp_path_factory.mktemp("walmart-cut-job"))
+    walmart_rows(walmart_csv, last=CUT).to_csv(store.folder / "walmart_cut.csv", index=False)
+    result = run_cli(["run", "--no-serve", "--data", "walmart_cut.csv"], store, timeout=1200)
+    assert result.returncode == 0, result.stderr
+    return store, result
+
+
 PANEL_MODELS = "lightgbm,xgboost,catboost,seasonal_naive"
 OWN_PANELS = {"daily": 730, "monthly": 96}  # periods of each (the protocol needs 386 days, 43 months)
 

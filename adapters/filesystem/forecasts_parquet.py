@@ -1,7 +1,8 @@
 """ParquetForecastWriter: a batch of forecasts as one Parquet file, written row group by row group.
 
-Columns: series_id, step, date, prediction, lower, upper (null without intervals), model_name,
-model_version. The file is written next to its path and moved over it when complete, so a
+Columns: series_id, step, date, prediction, lower, upper (null without intervals), origin (the
+period it was forecast from), baseline (the baseline answered: too short for the member's
+features), model_name, model_version. The file is written next to its path and moved over it when complete, so a
 failed or interrupted batch leaves the previous file (or none) in place.
 """
 
@@ -21,7 +22,8 @@ from domain.models import ModelVersion
 
 SCHEMA = pa.schema([("series_id", pa.string()), ("step", pa.int32()), ("date", pa.date32()),
                     ("prediction", pa.float64()), ("lower", pa.float64()), ("upper", pa.float64()),
-                    ("model_name", pa.string()), ("model_version", pa.int32())])
+                    ("origin", pa.date32()), ("baseline", pa.bool_()), ("model_name", pa.string()),
+                    ("model_version", pa.int32())])
 
 
 class _Sink:
@@ -33,6 +35,7 @@ class _Sink:
             "series_id": [p.series_id for p in points], "step": [p.step for p in points],
             "date": [p.date for p in points], "prediction": [p.prediction for p in points],
             "lower": [p.lower for p in points], "upper": [p.upper for p in points],
+            "origin": [p.origin for p in points], "baseline": [p.baseline for p in points],
             "model_name": [self._version.name] * len(points), "model_version": [self._version.version] * len(points),
         }
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from adapters.forecasting.synthetic import synthetic_walmart
-from adapters.forecasting.table import SalesTable, read_table
+from adapters.forecasting.table import HistoryRows, SalesTable, read_history, read_table
 from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
 from domain.errors import DataError
 
@@ -21,19 +21,28 @@ def read_file(path: str) -> tuple[pd.DataFrame, bytes]:
     file = Path(path)
     if not file.is_file():
         raise DataError(f"data file not found: {path}")
-    parquet = file.suffix.lower() in PARQUET_SUFFIXES
     try:
         content = file.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_file(content, path), content
+
+
+def parse_file(content: bytes, name: str) -> pd.DataFrame:
+    """The raw table of a CSV file's bytes (every cell as text), or a Parquet file's when `name` ends in
+    .parquet or .pq; DataError if unreadable."""
+    parquet = Path(name).suffix.lower() in PARQUET_SUFFIXES
+    try:
         if parquet:
             raw = pd.read_parquet(io.BytesIO(content))
         else:
             raw = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as exc:  # pandas' and pyarrow's parse errors are ValueErrors
+    except (OSError, ValueError, UnicodeDecodeError) as exc:  # pandas' and pyarrow's parse errors are ValueErrors
         kind = "Parquet" if parquet else "CSV"
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataError(f"cannot read {path} as a {kind} table: {reason}") from exc
+        raise DataError(f"cannot read {name} as a {kind} table: {reason}") from exc
     raw.columns = [str(c).strip() for c in raw.columns]
-    return raw, content
+    return raw
 
 
 def write_file(frame: pd.DataFrame, path: str) -> None:
@@ -59,3 +68,14 @@ class CsvSalesSource:
         raw, content = read_file(path)
         return read_table(raw, source=str(Path(path).resolve()), name=name or Path(path).stem.lower(),
                           content=content, columns=columns, panel=panel)
+
+
+class CsvHistorySource:
+    """HistorySource over a CSV or Parquet file path: the series to forecast, each from its own last date."""
+
+    def read(self, path: str, columns: ColumnSpec = RECOGNISE) -> HistoryRows:
+        raw, _ = read_file(path)
+        return read_history(raw, source=path, columns=columns)
+
+    def parse(self, content: bytes, name: str) -> HistoryRows:
+        return read_history(parse_file(content, name), source=name)

@@ -14,7 +14,8 @@ from adapters.forecasting import plots
 from adapters.forecasting.estimators import SEED
 from adapters.forecasting.evidence import CALIBRATION_CONFIDENCE, Evidence, Origins
 from adapters.forecasting.features import FEATURES
-from adapters.forecasting.members import DesignMember, Ensemble, Forecasts, SeriesMember
+from adapters.forecasting.fitted import FittedDesign
+from adapters.forecasting.members import MEMBERS, DesignMember, Ensemble, Forecasts, SeriesMember
 from adapters.forecasting.table import Panel
 from domain.training import MODEL_TYPES, EvaluationProtocol
 
@@ -23,9 +24,19 @@ SERIES_ERRORS_ARTIFACT = "per_series_errors.csv"
 PLOTTED_SERIES = 4
 
 
-def requirements() -> list[str]:
-    """A registered version is a table of forecasts: it needs these libraries and nothing else."""
-    return [f"{name}=={version(name)}" for name in ("mlflow", "pandas", "numpy", "cloudpickle")]
+# The libraries a member's registered version forecasts with, beside mlflow, pandas, numpy and cloudpickle.
+LIBRARIES = {"lightgbm": ("lightgbm",), "xgboost": ("xgboost",), "catboost": ("catboost",),
+             "randomforest": ("scikit-learn",), "mstl": ("statsforecast",), "theta": ("statsforecast",)}
+
+
+def requirements(model_key: str) -> list[str]:
+    """What a registered version needs to load and forecast: the project's code travels inside it,
+    its estimators need their libraries (an ensemble, its components')."""
+    member = MEMBERS[model_key]
+    parts = member.components if isinstance(member, Ensemble) else (model_key,)
+    libraries = (name for part in parts for name in LIBRARIES.get(part, ()))
+    names = dict.fromkeys(("mlflow", "pandas", "numpy", "cloudpickle", *libraries))
+    return [f"{name}=={version(name)}" for name in names]
 
 
 def _chart(model_key: str, panel: Panel, found: Forecasts, origins: Origins, horizon: int,
@@ -38,6 +49,12 @@ def _chart(model_key: str, panel: Panel, found: Forecasts, origins: Origins, hor
         found.grids[test][:horizon, shown], interval[0][:horizon, shown], interval[1][:horizon, shown],
         panel.series[shown], f"{MODEL_TYPES[model_key]}: test forecast from {panel.periods[test]} "
                              f"with {round(100 * CALIBRATION_CONFIDENCE)}% interval", panel.frequency.season)
+
+
+def _estimator(found: Forecasts, origins: Origins) -> Any:
+    """The estimator fitted at the test origin, for a design member that learnt one; else None."""
+    fitted = found.fitted.get(origins.test)
+    return fitted.estimator if isinstance(fitted, FittedDesign) else None
 
 
 def _importance(model_key: str, estimator: Any) -> dict[str, bytes]:
@@ -57,7 +74,7 @@ def files(model_key: str, panel: Panel, found: Forecasts, origins: Origins, prot
     return {
         SERIES_ERRORS_ARTIFACT: pd.concat(evidence.per_series, ignore_index=True).to_csv(index=False).encode(),
         "forecast_vs_actual.png": _chart(model_key, panel, found, origins, protocol.horizon, evidence.test_interval),
-        **_importance(model_key, found.fitted.get(origins.test)),
+        **_importance(model_key, _estimator(found, origins)),
     }
 
 
@@ -66,7 +83,7 @@ def params(member: DesignMember | SeriesMember | Ensemble, periods: list[date], 
     kind = {DesignMember: "direct multi-step, a correction to the calendar-aligned year-ago value times growth",
             SeriesMember: "each series from its own history up to the origin",
             Ensemble: "weighted mean of the members' forecasts"}[type(member)]
-    fitted = found.fitted.get(origins.test)
+    fitted = _estimator(found, origins)
     found_params = {f"test_fit_{k}": str(v) for k, v in (fitted.fitted_params() if fitted is not None else {}).items()}
     weights = {f"test_weight_{k}": f"{v:.4f}" for k, v in found.weights.get(origins.test, {}).items()}
     return {

@@ -14,13 +14,13 @@ statistical members have no such training: they run as tasks, each fit on one wo
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from adapters.forecasting.estimators import EARLY_STOPPING_ROUNDS, SEED, LightGbm, XgBoost
-from adapters.forecasting.features import FEATURES, origin_rows, training_design
+from adapters.forecasting.features import FEATURES, training_design
+from adapters.forecasting.fitted import FittedDesign
 from adapters.forecasting.members import PanelData, Window
 
 DISTRIBUTED = ("lightgbm", "xgboost")
@@ -39,22 +39,6 @@ def _rows(part: tuple[np.ndarray, ...], low: float, high: float, which: int) -> 
     """X (0) or the target (1) of the part's rows whose target period lies in (low, high]."""
     keep = (part[2] > low) & (part[2] <= high)
     return part[which][keep]
-
-
-@dataclass
-class _Fitted:
-    """A distributed fit as the artifacts read an estimator."""
-
-    predict: Any  # X -> ratios, in this process
-    importance: np.ndarray
-    best_iteration: int
-    library: str
-
-    def feature_importance(self) -> np.ndarray:
-        return self.importance
-
-    def fitted_params(self) -> dict[str, Any]:
-        return {"best_iteration": self.best_iteration, "fit": self.library}
 
 
 class DistributedTrees:
@@ -84,31 +68,27 @@ class DistributedTrees:
         check = self._arrays(origin - validation, origin)
         with self._client.as_current():  # both libraries look up "the" client too, beside the one they are given
             fitted = self._lightgbm(train, check) if key == "lightgbm" else self._xgboost(train, check)
-        predicting = time.perf_counter()
-        rows = origin_rows(data.sales, origin, data.steps, data.year_ago, data.seasonality)
-        predicted = fitted.predict(rows.X) * rows.base
-        done = time.perf_counter()
-        return Window.of(predicted.reshape(data.steps, data.sales.shape[1]), data, origin, done - started,
-                         done - predicting, fitted if keep else None)
+        return Window.of(FittedDesign(key, fitted, data.seasonality), data, origin, started, keep)
 
-    def _lightgbm(self, train: tuple[Any, Any], check: tuple[Any, Any]) -> _Fitted:
+    def _lightgbm(self, train: tuple[Any, Any], check: tuple[Any, Any]) -> LightGbm:
         import lightgbm
 
-        params = {**LightGbm().params, "n_estimators": LIGHTGBM_ROUNDS}
+        fitted = LightGbm()
+        params = {**fitted.params, "n_estimators": LIGHTGBM_ROUNDS}
         model = lightgbm.DaskLGBMRegressor(client=self._client, **params, random_state=SEED, n_jobs=1, verbose=-1)
-        local = model.fit(*train).to_local()
-        return _Fitted(local.predict, np.asarray(local.feature_importances_, dtype=float), LIGHTGBM_ROUNDS,
-                       "lightgbm.dask")
+        fitted.model = model.fit(*train).to_local()
+        fitted.best_iteration, fitted.fit_by = LIGHTGBM_ROUNDS, "lightgbm.dask"
+        return fitted
 
-    def _xgboost(self, train: tuple[Any, Any], check: tuple[Any, Any]) -> _Fitted:
+    def _xgboost(self, train: tuple[Any, Any], check: tuple[Any, Any]) -> XgBoost:
         import xgboost.dask
 
-        model = xgboost.dask.DaskXGBRegressor(**XgBoost().params, random_state=SEED, n_jobs=1,
+        fitted = XgBoost()
+        model = xgboost.dask.DaskXGBRegressor(**fitted.params, random_state=SEED, n_jobs=1,
                                               early_stopping_rounds=EARLY_STOPPING_ROUNDS)
         model.client = self._client
         model.fit(*train, eval_set=[check], verbose=False)
-        booster, best = model.get_booster(), int(model.best_iteration)
-        scores = booster.get_score(importance_type="weight")
-        importance = np.array([scores.get(f"f{i}", 0.0) for i in range(len(FEATURES))])
-        return _Fitted(lambda X: booster.inplace_predict(X, iteration_range=(0, best + 1)), importance, best + 1,
-                       "xgboost.dask")
+        local = xgboost.XGBRegressor(n_jobs=1)
+        local.load_model(bytearray(model.get_booster().save_raw("ubj")))  # the best iteration comes along
+        fitted.model, fitted.best_iteration, fitted.fit_by = local, int(model.best_iteration) + 1, "xgboost.dask"
+        return fitted

@@ -38,6 +38,12 @@ class Origins:
     def all(self) -> tuple[int, ...]:
         return (*self.scored, self.final)
 
+    @property
+    def kept(self) -> tuple[int, int]:
+        """The origins whose fitted member is kept: the test window's (the artifacts describe it) and
+        the last period's (the registered version)."""
+        return self.test, self.final
+
     def split(self, origin: int) -> str:
         """The metric prefix of the window: fold<k> or test."""
         return TEST_SPLIT if origin == self.test else f"fold{self.folds.index(origin) + 1}"

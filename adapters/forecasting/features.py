@@ -16,20 +16,18 @@ from a week-of-year that a pooled model can only learn for all stores at once, a
 has to extrapolate beyond the range of targets it was trained on. Rows without a year-ago value
 (the first season of a series) have no base and are not trained on.
 
-Nothing assumes weeks or 52: `Seasonality` carries the frequency (periods per season, what a
-period covers) and the calendar.
+Nothing assumes weeks or 52: `Seasonality` (seasonality.py) carries the frequency (periods per
+season, what a period covers) and the calendar, `YearAgo` the aligned year-ago values.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
 
 import numpy as np
 
-from adapters.forecasting.calendars import WALMART, YearAgoCalendar
-from domain.frequency import Frequency
+from adapters.forecasting.seasonality import Seasonality, YearAgo
 
 # A pooled model learns the same corrections from a sample of the rows as from all of them: past this
 # many candidate rows (the Walmart table has 270,270), a fit trains on a sample (seeded), so its cost
@@ -52,27 +50,6 @@ FEATURES = (
 
 
 @dataclass(frozen=True, slots=True)
-class Seasonality:
-    frequency: Frequency  # its season is the periods per season (weekly 52, daily 7, monthly 12)
-    calendar: YearAgoCalendar = WALMART
-
-    @property
-    def season(self) -> int:
-        return self.frequency.season
-
-    @property
-    def level_periods(self) -> int:
-        """The window of the level and growth at an origin: a quarter of a season, at least a week of days."""
-        return max(1, round(self.season / 4), min(self.season, 7) if self.frequency.name == "daily" else 1)
-
-    @property
-    def shown_history(self) -> int:
-        """Periods of history a registered version carries to be drawn behind its forecast: a season
-        and a quarter of one (65 weeks, 15 months), and at least a quarter of a year (91 days)."""
-        return max(self.season + self.level_periods, self.frequency.quarter)
-
-
-@dataclass(frozen=True, slots=True)
 class Design:
     """Rows of the design matrix with where they come from."""
 
@@ -87,66 +64,6 @@ class Design:
 
     def ratio_target(self, sales: np.ndarray) -> np.ndarray:
         return sales[self.target, self.series] / self.base
-
-
-class YearAgo:
-    """The calendar-aligned year-ago value of every period of one panel. Period t is labelled with
-    the last day it covers (a week's label is its last day, a month's every day of the month)."""
-
-    def __init__(self, first_period: date, seasonality: Seasonality) -> None:
-        self._first, self._seasonality = first_period, seasonality
-        self._weights: dict[int, dict[int, float]] = {}
-
-    def _index(self, day: date) -> int:
-        """The index of the period that holds `day` (negative before the first period)."""
-        frequency = self._seasonality.frequency
-        if frequency.name == "monthly":
-            return (day.year - self._first.year) * 12 + day.month - self._first.month
-        return -((self._first - day).days // frequency.period_days)  # ceil of the periods from the first
-
-    def _days(self, t: int) -> list[date]:
-        frequency = self._seasonality.frequency
-        label = frequency.next(self._first, t)
-        if frequency.name == "monthly":
-            first = label.replace(day=1)
-            return [first + timedelta(days=k) for k in range((frequency.next(first, 1) - first).days)]
-        return [label - timedelta(days=back) for back in range(frequency.period_days)]
-
-    def weights(self, t: int) -> dict[int, float]:
-        """{lag: share of days} of period t's year-ago value: the plain seasonal lag, except for the
-        days an event of the calendar compares with its day a year ago."""
-        if t not in self._weights:
-            season, calendar = self._seasonality.season, self._seasonality.calendar
-            days = self._days(t)
-            found: dict[int, float] = {}
-            for day in days:
-                mapped = calendar.event_day(day) if calendar.events else None
-                lag = season if mapped is None else t - self._index(mapped)
-                found[lag] = found.get(lag, 0.0) + 1.0 / len(days)
-            self._weights[t] = found
-        return self._weights[t]
-
-    def value(self, sales: np.ndarray, t: int, origin: int) -> np.ndarray:
-        """Period t's aligned year-ago value seen from `origin`; NaN where it is not known then.
-        An aligned period after the origin (a holiday that moved earlier) or before the data falls
-        back to the plain lag."""
-        weights = self.weights(t)
-        if max(t - lag for lag in weights) > origin or min(t - lag for lag in weights) < 0:
-            weights = {self._seasonality.season: 1.0}
-        if min(t - lag for lag in weights) < 0 or max(t - lag for lag in weights) > origin:
-            return np.full(sales.shape[1], np.nan)
-        return sum((share * sales[t - lag] for lag, share in weights.items()), np.zeros(sales.shape[1]))
-
-    def two_years(self, sales: np.ndarray, t: int, origin: int) -> np.ndarray:
-        """The value two seasons back: the year-ago mapping applied twice."""
-        found = np.zeros(sales.shape[1])
-        for lag, share in self.weights(t).items():
-            for lag2, share2 in self.weights(t - lag).items():
-                back = t - lag - lag2
-                if not 0 <= back <= origin:
-                    return np.full(sales.shape[1], np.nan)
-                found = found + share * share2 * sales[back]
-        return found
 
 
 def _ratio_of_sums(numerator: np.ndarray, denominator: np.ndarray, at_least: int) -> np.ndarray:
@@ -175,7 +92,7 @@ def _at_origin(sales: np.ndarray, origin: int, year_ago: YearAgo, seasonality: S
     k = seasonality.level_periods
     window = range(max(0, origin - k + 1), origin + 1)
     past = sales[window.start : origin + 1]
-    past_year_ago = np.array([year_ago.value(sales, t, origin) for t in window])
+    past_year_ago = year_ago.values(sales, window, origin)
     growth = _ratio_of_sums(past, past_year_ago, max(1, k // 3))
 
     def growth_over(periods: int) -> np.ndarray:
@@ -186,7 +103,7 @@ def _at_origin(sales: np.ndarray, origin: int, year_ago: YearAgo, seasonality: S
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a series that has not started yet: all NaN
         yoy = past / past_year_ago
-        two_years = np.array([year_ago.two_years(sales, t, origin) for t in window])
+        two_years = year_ago.two_years(sales, window, origin)
         return _AtOrigin(
             growth=growth, growth_last=growth_over(1), growth_short=growth_over(max(1, k // 3)),
             level_year_ago=np.nanmean(past_year_ago, axis=0) if np.isfinite(past_year_ago).any()
@@ -201,30 +118,31 @@ def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, s
     """Feature rows for every series forecast from `origin` for steps 1..steps, step-major."""
     n_series, season = sales.shape[1], seasonality.season
     shared = _at_origin(sales, origin, year_ago, seasonality)
-    nan = np.full(n_series, np.nan)
+    targets = origin + np.arange(1, steps + 1)
 
-    def lag(t: int, periods: int) -> np.ndarray:
-        return sales[t - periods] if 0 <= t - periods <= origin else nan
+    def lag(periods: int) -> np.ndarray:
+        back = targets - periods
+        known = (back >= 0) & (back <= origin)
+        found = np.full((steps, n_series), np.nan)
+        found[known] = sales[back[known]]
+        return found
 
-    blocks, bases = [], []
     with np.errstate(invalid="ignore", divide="ignore"):
-        for step in range(1, steps + 1):
-            t = origin + step
-            last_year = year_ago.value(sales, t, origin)
-            base = last_year * shared.growth
-            two_years = year_ago.two_years(sales, t, origin) * shared.growth_two_years / base
-            blocks.append(np.column_stack([
-                np.full(n_series, step), shared.growth, shared.growth_last, shared.growth_short,
-                last_year / shared.level_year_ago, lag(t, season) / last_year, lag(t, season + 1) / last_year,
-                lag(t, season - 1) / last_year, shared.last_1, shared.yoy_noise, two_years]))
-            bases.append(base)
-    X = np.vstack(blocks).astype(np.float64)
+        last_year = year_ago.values(sales, targets, origin)  # steps x series
+        base = last_year * shared.growth
+        two_years = year_ago.two_years(sales, targets, origin) * shared.growth_two_years / base
+        every = np.ones((steps, n_series))
+        columns = [every * np.arange(1, steps + 1)[:, None], every * shared.growth, every * shared.growth_last,
+                   every * shared.growth_short, last_year / shared.level_year_ago, lag(season) / last_year,
+                   lag(season + 1) / last_year, lag(season - 1) / last_year, every * shared.last_1,
+                   every * shared.yoy_noise, two_years]
+    X = np.stack(columns, axis=-1).reshape(steps * n_series, len(FEATURES))
     X[np.isinf(X)] = np.nan  # a ratio to a zero (a series that sold nothing then) says nothing
     return Design(
         X=X,
-        base=np.concatenate(bases),
+        base=base.ravel(),
         origin=np.full(steps * n_series, origin),
-        target=np.repeat(origin + np.arange(1, steps + 1), n_series),
+        target=np.repeat(targets, n_series),
         series=np.tile(np.arange(n_series), steps),
     )
 

@@ -1,11 +1,12 @@
-"""The portfolio's members and how each forecasts from an origin.
+"""The portfolio's members and how each is fitted at an origin and forecasts from it.
 
-Three kinds: design members fit a model on the feature rows whose
-targets lie up to the origin and predict the origin's rows (the machine-learning models and the
-aligned naive); series members forecast each series from its own history (seasonal naive and
-the statsforecast models); the ensemble combines the other members' forecasts. Every forecast
-is a steps x series grid. A forecast from one origin is a `Window`, made by `forecast_window`:
-the task a runner runs in this process or on a worker, from the panel data and plain arguments.
+Three kinds: design members fit a model on the feature rows whose targets lie up to the origin
+(the machine-learning models and the aligned naive); series members forecast each series from
+its own history (seasonal naive and the statsforecast models); the ensemble combines the other
+members' forecasts. Each fit is a fitted member (fitted.py) that forecasts from any history; a
+window is its forecast from the history up to its origin, a steps x series grid. A forecast from
+one origin is a `Window`, made by `forecast_window`: the task a runner runs in this process or
+on a worker, from the panel data and plain arguments.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from adapters.forecasting.ensemble import combine, inverse_mape_weights
 from adapters.forecasting.estimators import ESTIMATORS, Estimator
-from adapters.forecasting.features import Design, Seasonality, YearAgo, origin_rows
-from adapters.forecasting.statistical import SeasonalNaive, StatsForecastMember, mstl, theta, with_baseline
+from adapters.forecasting.features import Design
+from adapters.forecasting.fitted import Fitted, FittedDesign, FittedEnsemble, FittedSeries
+from adapters.forecasting.seasonality import Seasonality, YearAgo
+from adapters.forecasting.statistical import SeasonalNaive, StatsForecastMember, mstl, theta
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,35 +47,41 @@ class Window:
     """A member's forecast from one origin."""
 
     grid: np.ndarray  # steps x series; the baseline's where the member could not forecast a series
-    baseline: int  # series the baseline forecast
+    baseline: np.ndarray  # which series the baseline forecast
     seconds: float  # fit and predict
     predict_seconds: float  # the prediction's share of it
-    fitted: Any = None  # the fitted estimator, when it was asked for
+    fitted: Fitted | None = None  # the fitted member, when it was asked for
+    unlearnt: bool = False  # the origin left the member no row to learn from: the baseline forecast it all
 
     @classmethod
-    def of(cls, grid: np.ndarray, data: PanelData, origin: int, seconds: float, predict_seconds: float,
-           fitted: Any = None) -> Window:
-        """The member's grid from `origin`, its cells the member could not forecast taken from the baseline."""
-        filled, baseline = with_baseline(grid, data.sales[: origin + 1], data.seasonality.season)
-        return cls(filled, baseline, seconds, predict_seconds, fitted)
+    def of(cls, fitted: Fitted, data: PanelData, origin: int, started: float, keep: bool) -> Window:
+        """The fitted member's forecast from `origin`, timed from `started` (the fit's start)."""
+        predicting = time.perf_counter()
+        grid, baseline = fitted.window(data.sales[: origin + 1], data.year_ago, data.steps)
+        done = time.perf_counter()
+        unlearnt = isinstance(fitted, FittedDesign) and fitted.estimator is None
+        return cls(grid, baseline, done - started, done - predicting, fitted if keep else None, unlearnt)
 
 
 @dataclass(slots=True)
 class Forecasts:
-    """A member's forecasts from each origin, the seconds each took, and the fitted models."""
+    """A member's forecasts from each origin, the seconds each took, and the fitted members."""
 
     grids: dict[int, np.ndarray] = field(default_factory=dict)  # origin -> steps x series
     seconds: dict[int, float] = field(default_factory=dict)  # origin -> fit and predict time
     predict_seconds: dict[int, float] = field(default_factory=dict)  # origin -> the prediction's share of it
-    fitted: dict[int, Any] = field(default_factory=dict)  # origin -> the fitted estimator, if any
+    fitted: dict[int, Fitted] = field(default_factory=dict)  # origin -> the fitted member, where kept
     weights: dict[int, dict[str, float]] = field(default_factory=dict)  # the ensemble's, per origin
-    baseline: dict[int, int] = field(default_factory=dict)  # origin -> series the baseline forecast
+    baseline: dict[int, np.ndarray] = field(default_factory=dict)  # origin -> which series the baseline forecast
+    unlearnt: set[int] = field(default_factory=set)  # origins that left the member (or a part) no row to learn from
 
     def add(self, origin: int, window: Window) -> None:
         self.grids[origin], self.baseline[origin] = window.grid, window.baseline
         self.seconds[origin], self.predict_seconds[origin] = window.seconds, window.predict_seconds
         if window.fitted is not None:
             self.fitted[origin] = window.fitted
+        if window.unlearnt:
+            self.unlearnt.add(origin)
 
 
 @dataclass(frozen=True)
@@ -85,19 +94,21 @@ class DesignMember:
     def params(self) -> Mapping[str, Any]:
         return self.make(1).params
 
-    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:
-        """Fit on targets up to `origin` (the last `validation` periods stop the boosting), predict from it."""
+    def fit(self, data: PanelData, origin: int, validation: int, threads: int) -> FittedDesign:
+        """Fit on the rows whose targets lie up to `origin` (the last `validation` periods stop the
+        boosting); nothing is fitted when there is no such row (the baseline then forecasts)."""
         design, ratio = data.design()
         train = design.target <= origin - validation
         check = (design.target > origin - validation) & (design.target <= origin)
-        started = time.perf_counter()
+        if not (train.any() or check.any()):
+            return FittedDesign(self.key, None, data.seasonality)
         estimator = self.make(threads)
         estimator.fit(design.X[train], ratio[train], design.X[check], ratio[check])
-        predicting = time.perf_counter()
-        rows = origin_rows(data.sales, origin, data.steps, data.year_ago, data.seasonality)
-        grid = (estimator.predict(rows.X) * rows.base).reshape(data.steps, data.sales.shape[1])
-        done = time.perf_counter()
-        return Window.of(grid, data, origin, done - started, done - predicting, estimator if keep else None)
+        return FittedDesign(self.key, estimator, data.seasonality)
+
+    def forecast(self, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:
+        started = time.perf_counter()
+        return Window.of(self.fit(data, origin, validation, threads), data, origin, started, keep)
 
 
 @dataclass(frozen=True)
@@ -108,11 +119,13 @@ class SeriesMember:
     def params(self) -> Mapping[str, Any]:
         return {"season_length": "the season of the data"}
 
+    def fit(self, data: PanelData, origin: int, validation: int, threads: int) -> FittedSeries:
+        """Its specification: it is fitted to each series when it forecasts (one call fits and predicts)."""
+        return FittedSeries(self.key, self.make(data.seasonality.season, threads))
+
     def forecast(self, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:
         started = time.perf_counter()
-        grid = self.make(data.seasonality.season, threads).forecast(data.sales[: origin + 1], data.steps)
-        seconds = time.perf_counter() - started
-        return Window.of(grid, data, origin, seconds, seconds)  # one call fits and predicts
+        return Window.of(self.fit(data, origin, validation, threads), data, origin, started, keep)
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,13 @@ class Ensemble:
                                        observed, horizon)
         found.grids[origin] = combine([parts[m].grids[origin] for m in self.components], weights)
         found.weights[origin] = dict(zip(self.components, map(float, weights), strict=True))
-        found.baseline[origin] = max(parts[m].baseline.get(origin, 0) for m in self.components)
+        found.baseline[origin] = np.logical_or.reduce([parts[m].baseline[origin] for m in self.components])
+        if any(origin in parts[m].unlearnt for m in self.components):
+            found.unlearnt.add(origin)
+        if all(origin in parts[m].fitted for m in self.components):  # the components' fits were kept
+            members = {m: parts[m].fitted[origin] for m in self.components}
+            found.fitted[origin] = FittedEnsemble(self.key, cast(dict[str, FittedDesign | FittedSeries], members),
+                                                  found.weights[origin])
         combining = time.perf_counter() - started
         found.seconds[origin] = combining + sum(parts[m].seconds[origin] for m in self.components)
         found.predict_seconds[origin] = combining + sum(parts[m].predict_seconds[origin] for m in self.components)

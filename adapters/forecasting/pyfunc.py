@@ -1,91 +1,77 @@
-"""The registered model: a member's forecast from the last period of its data, with its interval
-calibration and the history it forecast from.
+"""The registered model: a fitted member that forecasts from the history it is given, or from the
+last period it was trained on.
 
-A registered version forecasts from one fixed origin, the last period it was trained on, so
-everything it can answer is one forecast per series and step: the member computes it once, at
-training, for every step up to the horizon limit, and the version carries that table. Every
-member (machine learning, statistical, ensemble) is so the same kind of version, whatever
-libraries it was fitted with, and it loads and answers without them. It is saved as an MLflow
-pyfunc model whose code travels inside the pickle (see `self_contained_modules`), so
-`mlflow.pyfunc.load_model` and `mlflow models serve` need only mlflow, pandas and numpy.
+A version keeps its fitted member (fitted.py: estimators, the feature pipeline's seasonality and
+calendar, statistical specifications, the ensemble's components and weights), its interval
+calibration, the training table and the forecast from the training table's last period (the
+stored origin, computed at training by the same member, for every step up to the horizon limit).
+Two ways to ask, one model:
+
+- stored origin: rows of `series_id, horizon, confidence_level`; the stored forecast, sliced;
+- from a history: rows of `series_id, date, value` (the long format of a training table, ISO
+  dates) with MLflow params `horizon` and `confidence_level`; each series is forecast from the
+  last date of its own rows, and the rows given are the whole history used.
+
+Estimators are saved in their library's own format beside the pickle (see `detached` and
+`load_context`); the project's forecasting code travels inside the pickle (`self_contained_modules`),
+so `mlflow.pyfunc.load_model` and `mlflow models serve` need the libraries in `requirements`, not
+the project, and a version keeps answering as it was trained whatever the project becomes.
 """
 
 from __future__ import annotations
 
-import math
-import sys
-from dataclasses import dataclass
+import importlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from mlflow.exceptions import MlflowException
-from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.pyfunc.model import PythonModel
 
-from domain.forecasts import DEFAULT_CONFIDENCE
-
-INPUT_COLUMNS = ("series_id", "horizon", "confidence_level")  # store_id: the deprecated name of series_id
-OUTPUT_COLUMNS = ("series_id", "step", "date", "prediction", "lower", "upper")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Split-conformal interval widths per step, from out-of-sample relative errors.
-
-    The score of a forecast is |actual - prediction| / prediction. The scores for step h
-    come from the most recent out-of-sample window that reached step h (models improve as
-    history grows, so older windows overstate today's error), pooled over steps h-1..h+1
-    for a steadier quantile. For confidence c the half-width is the ceil((n+1)c)-th smallest
-    of those n scores; a step no window reached borrows the nearest step's scores.
-    """
-
-    scores: dict[int, np.ndarray]  # step -> sorted scores
-
-    @classmethod
-    def from_windows(cls, windows: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Calibration:
-        """windows: (steps, actual, predicted) per forecast origin, oldest first."""
-        scores: dict[int, np.ndarray] = {}
-        for steps, actual, predicted in windows:  # newer windows overwrite older ones
-            with np.errstate(invalid="ignore", divide="ignore"):
-                relative = np.abs(actual - predicted) / np.abs(predicted)
-            known = np.isfinite(relative)  # a series not started yet, or a zero forecast, says nothing
-            for step in np.unique(steps[known]):
-                scores[int(step)] = np.sort(relative[known & (np.abs(steps - step) <= 1)])
-        if not scores:
-            raise ValueError("interval calibration needs at least one out-of-sample window")
-        return cls(dict(sorted(scores.items())))
-
-    def half_width(self, step: int, confidence: float) -> float:
-        nearest = min(self.scores, key=lambda s: (abs(s - step), -s))
-        scores = self.scores[nearest]
-        rank = min(len(scores), math.ceil((len(scores) + 1) * confidence))
-        return float(scores[rank - 1])
-
-
-def _invalid(message: str) -> MlflowException:
-    # INVALID_PARAMETER_VALUE makes `mlflow models serve` answer 400 with this message.
-    return MlflowException(message, error_code=INVALID_PARAMETER_VALUE)
+from adapters.forecasting import frames
+from adapters.forecasting.calibration import Calibration
+from adapters.forecasting.fitted import Fitted
+from adapters.forecasting.history import Column, HistoryError, HistoryForecast, HistoryPanel, panels
+from adapters.forecasting.seasonality import Seasonality
+from domain.forecasts import is_number
+from domain.frequency import Frequency
 
 
 class PortfolioForecaster(PythonModel):
-    """predictions[series, step - 1] from the last period; history[:, series] the periods before it."""
+    """A fitted member with what it needs to forecast and to bound its forecasts.
 
-    def __init__(self, *, model_key: str, series: np.ndarray, periods: np.ndarray, dates: list[str],
-                 predictions: np.ndarray, history: np.ndarray, calibration: Calibration, unit: str,
-                 requirements: list[str]) -> None:
+    predictions[series, step - 1] is the forecast from the training table's last period;
+    history[:, series] the training table (NaN before a series started)."""
+
+    def __init__(self, *, model_key: str, member: Fitted, seasonality: Seasonality, series: np.ndarray,
+                 periods: np.ndarray, predictions: np.ndarray, baseline: np.ndarray, history: np.ndarray,
+                 calibration: Calibration, history_periods: int, requirements: list[str]) -> None:
         self.model_key = model_key
+        self.member = member
+        self.seasonality = seasonality  # the frequency and holiday calendar its features were built on
         self.series = [str(s) for s in series]  # ids as the table has them
-        self.periods = periods  # datetime64[D] of the history, ascending; the last is the origin
-        self.dates = dates  # ISO dates of steps 1..max_horizon after the origin
-        self.predictions = predictions  # series x steps
-        self.history = history  # periods x series, NaN before a series started
+        self.periods = periods  # datetime64[D] of the training table, ascending; the last is the origin
+        self.predictions = predictions  # series x steps, from the last period
+        self.baseline = baseline  # which series the baseline forecast from the last period
+        self.history = history  # periods x series
         self.calibration = calibration
-        self.unit = unit  # what a period is: day, week, month
+        self.history_periods = history_periods  # periods of history for every feature of every part
         self.requirements = requirements
+        frequency = seasonality.frequency
+        self.dates = [d.isoformat() for d in frequency.after(self.last_period, self.max_horizon)]
         self._rows = {name: row for row, name in enumerate(self.series)}
+        self._widths: dict[float, np.ndarray] = {}  # half widths per confidence level
+
+    @property
+    def frequency(self) -> Frequency:
+        return self.seasonality.frequency
+
+    @property
+    def unit(self) -> str:
+        return self.frequency.unit
 
     @property
     def last_period(self) -> date:
@@ -99,27 +85,38 @@ class PortfolioForecaster(PythonModel):
         return self._rows.get(series_id)
 
     def known(self) -> str:
-        """The ids this version forecasts, as messages name them (here, not in the domain: a
-        registered version loads without the project's packages)."""
-        numbers = [int(s) for s in self.series if s.isdigit()]
+        """The ids this version was trained on, as messages name them."""
+        numbers = [int(s) for s in self.series if is_number(s)]
         if len(numbers) == len(self.series) and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
             return f"{self.series[0]}..{self.series[-1]}"
         return ", ".join(self.series[:3]) + (f" and {len(self.series) - 3:,} more" if len(self.series) > 3 else "")
 
     def half_widths(self, confidence: float) -> np.ndarray:
-        return np.array([self.calibration.half_width(step, confidence) for step in range(1, self.max_horizon + 1)])
+        if confidence not in self._widths:  # a few confidence levels are asked for again and again
+            self._widths[confidence] = np.array([self.calibration.half_width(step, confidence)
+                                                 for step in range(1, self.max_horizon + 1)])
+        return self._widths[confidence]
+
+    def bounds(self, predictions: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+        """The interval of predictions (series x steps from 1), never below zero."""
+        width = self.half_widths(confidence)[: predictions.shape[1]] * predictions
+        return np.minimum(np.maximum(predictions - width, 0.0), predictions), predictions + width
+
+    def check(self, horizon: int, confidence: float | None) -> None:
+        if not 1 <= horizon <= self.max_horizon:
+            raise frames.invalid(f"horizon must be in 1..{self.max_horizon} {self.unit}s, not {horizon}")
+        if confidence is not None and not 0 < confidence < 1:
+            raise frames.invalid(f"confidence_level must be strictly between 0 and 1, not {confidence}")
 
     def _check(self, series_ids: list[str], horizon: int, confidence: float | None) -> None:
         unknown = [s for s in dict.fromkeys(series_ids) if s not in self._rows]
         if unknown:
-            raise _invalid(f"unknown series_id {', '.join(unknown[:5])}; this model knows {len(self.series):,} "
+            raise frames.invalid(f"unknown series_id {', '.join(unknown[:5])}; this model knows {len(self.series):,} "
                            f"series: {self.known()}")
-        if not 1 <= horizon <= self.max_horizon:
-            raise _invalid(f"horizon must be in 1..{self.max_horizon} {self.unit}s, not {horizon}")
-        if confidence is not None and not 0 < confidence < 1:
-            raise _invalid(f"confidence_level must be strictly between 0 and 1, not {confidence}")
+        self.check(horizon, confidence)
 
     def forecast(self, series_ids: list[str], horizon: int, confidence: float | None) -> pd.DataFrame:
+        """The stored forecast of these series (from the training table's last period)."""
         self._check(series_ids, horizon, confidence)
         rows = [self._rows[s] for s in series_ids]
         prediction = self.predictions[rows, :horizon]
@@ -130,50 +127,73 @@ class PortfolioForecaster(PythonModel):
             "prediction": prediction.ravel(),
         })
         if confidence is not None:
-            width = np.tile(self.half_widths(confidence)[:horizon], len(series_ids)) * frame["prediction"].to_numpy()
-            frame["lower"] = np.minimum(np.maximum(frame["prediction"] - width, 0.0), frame["prediction"])
-            frame["upper"] = frame["prediction"] + width
+            lower, upper = self.bounds(prediction, confidence)
+            frame["lower"], frame["upper"] = lower.ravel(), upper.ravel()
         return frame
+
+    def forecast_history(self, ids: Column, dates: Column, values: Column, horizon: int, confidence: float | None,
+                         wanted: Sequence[str] | None = None) -> HistoryForecast:
+        """Every series of the history (or the `wanted` ones) forecast from the last date of its own
+        rows; MlflowException (INVALID_PARAMETER_VALUE) names what is wrong with the request."""
+        self.check(horizon, confidence)
+        try:
+            laid_out = panels(ids, dates, values, self.frequency, wanted)
+        except HistoryError as exc:
+            raise frames.invalid(str(exc)) from None
+        found = [self._panel_forecast(panel, horizon) for panel in laid_out]
+        by_series = {s: (panel, k, part) for panel, part in zip(laid_out, found) for k, s in enumerate(panel.series)}
+        order = list(dict.fromkeys(wanted)) if wanted is not None else [s for p in laid_out for s in p.series]
+        predictions = np.array([by_series[s][2][0][:, by_series[s][1]] for s in order]).reshape(len(order), horizon)
+        baseline = np.array([bool(by_series[s][2][1][by_series[s][1]]) for s in order], dtype=bool)
+        origins = [by_series[s][0].origin for s in order]
+        after = {origin: list(self.frequency.after(origin, horizon)) for origin in set(origins)}
+        lower, upper = self.bounds(predictions, confidence) if confidence is not None else (None, None)
+        return HistoryForecast(order, origins, baseline, [after[o] for o in origins], predictions, lower, upper)
+
+    def _panel_forecast(self, panel: HistoryPanel, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.member.window(panel.values, self.seasonality.year_ago(panel.first), horizon)
 
     def predict(self, context: object, model_input: pd.DataFrame,
                 params: dict[str, object] | None = None) -> pd.DataFrame:
-        if not isinstance(model_input, pd.DataFrame):
-            model_input = pd.DataFrame(model_input)
-        column = next((c for c in ("series_id", "store_id") if c in model_input.columns), None)
-        if column is None or "horizon" not in model_input.columns:
-            raise _invalid(f"input needs columns series_id and horizon; columns are {', '.join(INPUT_COLUMNS)} "
-                           "(store_id is accepted for series_id)")
-        frames = []
-        for row in model_input.to_dict("records"):
-            series, horizon = _series(row[column]), _whole(row["horizon"], "horizon")
-            confidence = row.get("confidence_level")
-            confidence = DEFAULT_CONFIDENCE if confidence is None or pd.isna(confidence) else float(confidence)
-            frames.append(self.forecast([series], horizon, confidence))
-        return pd.concat(frames, ignore_index=True)[list(OUTPUT_COLUMNS)]
+        frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+        if frames.is_history(frame):
+            horizon, confidence = frames.history_params(params or {}, self.frequency.default_horizon)
+            ids, days, values = frames.history_input(frame)
+            return frames.history_output(self.forecast_history(ids, days, values, horizon, confidence))
+        asked = frames.stored_input(frame)
+        return pd.concat([self.forecast([series], horizon, confidence) for series, horizon, confidence in asked],
+                         ignore_index=True)[list(frames.OUTPUT_COLUMNS)]
+
+    @contextmanager
+    def detached(self, folder: str) -> Iterator[dict[str, str]]:
+        """Its estimators written in their libraries' own formats into `folder` ({name: path}, the
+        artifacts of the saved model) and, while the block runs, held nowhere else, so a pickle of
+        this model leaves them out; `load_context` reads them back."""
+        natives = self.member.natives()
+        paths = {name: f"{folder}/{name}{estimator.native}" for name, estimator in natives.items()}
+        models = {}
+        for name, estimator in natives.items():
+            estimator.save(paths[name])
+            models[name], estimator.model = estimator.model, None  # type: ignore[attr-defined]
+        try:
+            yield paths
+        finally:
+            for name, estimator in natives.items():
+                estimator.model = models[name]  # type: ignore[attr-defined]
+
+    def load_context(self, context: Any) -> None:
+        natives = self.member.natives()
+        for name, path in (context.artifacts or {}).items():
+            if name in natives:
+                natives[name].load(path)
 
 
-def _series(value: Any) -> str:
-    """A series id as the table keeps it: 7, 7.0 and "7" are one series."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (np.integer, np.floating)):
-        return _series(value.item())
-    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
-    if not text:
-        raise _invalid(f"series_id must be a series id, not {value!r}")
-    return text
-
-
-def _whole(value: Any, name: str) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise _invalid(f"{name} must be a whole number, not {value!r}") from None
-    if not number.is_integer():
-        raise _invalid(f"{name} must be a whole number, not {value!r}")
-    return int(number)
+SELF_CONTAINED = tuple(f"domain.{name}" for name in ("errors", "frequency", "calendar", "forecasts")) + tuple(
+    f"adapters.forecasting.{name}" for name in ("calendars", "seasonality", "features", "estimators", "statistical",
+                                                "ensemble", "fitted", "history", "calibration", "frames", "pyfunc"))
 
 
 def self_contained_modules() -> list[ModuleType]:
-    """Modules whose code is pickled into the model instead of imported at load time."""
-    return [sys.modules[__name__]]
+    """Modules whose code is pickled into the model instead of imported at load time: everything a
+    version runs, down to the domain's frequency, calendar, forecasts and errors."""
+    return [importlib.import_module(name) for name in SELF_CONTAINED]

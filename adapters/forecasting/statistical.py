@@ -32,17 +32,17 @@ def last_values(history: np.ndarray) -> np.ndarray:
     return np.where(seen.any(axis=0), history[last, np.arange(history.shape[1])], np.nan)
 
 
-def with_baseline(grid: np.ndarray, history: np.ndarray, season: int) -> tuple[np.ndarray, int]:
+def with_baseline(grid: np.ndarray, history: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
     """The grid with every cell a member could not forecast (a series too short for its features)
     taken from the baseline: the seasonal-naive value, or the last value for a series shorter than
-    a season; and how many series needed it. A series with no history yet stays NaN."""
+    a season; and which series needed it. A series with no history yet stays NaN."""
     missing = ~np.isfinite(grid)
     if not missing.any():
-        return grid, 0
+        return grid, np.zeros(grid.shape[1], dtype=bool)
     naive = SeasonalNaive(season).forecast(history, grid.shape[0])
     fallback = np.where(np.isfinite(naive), naive, last_values(history)[None, :])
     started = np.isfinite(history).any(axis=0)
-    return np.where(missing, fallback, grid), int((missing.any(axis=0) & started).sum())
+    return np.where(missing, fallback, grid), missing.any(axis=0) & started
 
 
 @dataclass(frozen=True)

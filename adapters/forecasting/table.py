@@ -10,6 +10,7 @@ problem is one DataError naming it by the user's own column names.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -167,6 +168,38 @@ def _complete(sales: np.ndarray, ids: list[str], periods: list[date], frequency:
         sales[:] = pd.DataFrame(sales).interpolate(method="linear", axis=0, limit_area="inside").to_numpy()
     return f"filled {int(gaps.sum())} missing {frequency.unit}(s) in {len(holed)} series with " + (
         "zeros" if fill == "zero" else "values interpolated between their neighbours")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRows:
+    """A table's rows as the History a registered version forecasts from: each series from its own
+    last date (the version checks the dates against its frequency)."""
+
+    ids: np.ndarray  # str
+    dates: np.ndarray  # datetime64[D]
+    values: np.ndarray  # float64
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        return tuple(pd.unique(self.ids))
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.ids, self.dates.astype(object), self.values  # dates as datetime.date, as the port has them
+
+    def select(self, series: Sequence[str]) -> HistoryRows:
+        keep = np.isin(self.ids, np.asarray(series, dtype=object))
+        return HistoryRows(self.ids[keep], self.dates[keep], self.values[keep])
+
+
+def read_history(raw: pd.DataFrame, *, source: str, columns: ColumnSpec = RECOGNISE) -> HistoryRows:
+    """A raw long table's series, ids, dates and values checked as `read_table` checks them; the
+    series may end on different dates. DataError names the first problem."""
+    choice = choose_columns([str(c) for c in raw.columns], columns)
+    if raw.empty:
+        raise DataError(f"{source} has a header but no rows")
+    frame = _typed(raw.reset_index(drop=True), choice)
+    return HistoryRows(frame[ID].to_numpy(dtype=object), frame[TIME].to_numpy().astype("datetime64[D]"),
+                       frame[TARGET].to_numpy(dtype=np.float64))
 
 
 def read_table(raw: pd.DataFrame, *, source: str, name: str, content: bytes, columns: ColumnSpec = RECOGNISE,

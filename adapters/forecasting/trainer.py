@@ -26,14 +26,15 @@ from adapters.compute.inprocess import InProcessRunner
 from adapters.forecasting import artifacts
 from adapters.forecasting.distributed import DISTRIBUTED, DistributedTrees
 from adapters.forecasting.evidence import Origins, evaluate
-from adapters.forecasting.features import DESIGN_ROWS, Design, Seasonality, YearAgo, training_design
+from adapters.forecasting.features import DESIGN_ROWS, Design, training_design
 from adapters.forecasting.members import MEMBERS, Ensemble, Forecasts, PanelData, Window, forecast_window
 from adapters.forecasting.pyfunc import PortfolioForecaster
+from adapters.forecasting.seasonality import Seasonality, YearAgo
 from adapters.forecasting.table import Panel, SalesTable
 from adapters.forecasting.windows import calibrate
 from application.ports import Pending, TaskRunner, TrainedModel
 from domain.errors import ComputeUnavailableError, InvalidValueError, TrainingError
-from domain.runs import BASELINE_SERIES_TAG, SERIES_ERRORS_TAG, WINDOWS_TAG
+from domain.runs import BASELINE_SERIES_TAG, BASELINE_WINDOWS_TAG, SERIES_ERRORS_TAG, WINDOWS_TAG
 from domain.training import EvaluationProtocol
 
 Progress = Callable[[str], None]
@@ -146,12 +147,12 @@ class ForecastingModelTrainer:
             if known.trees is not None and key in DISTRIBUTED:  # fitted from here, on the whole cluster, when due
                 later = InProcessRunner()
                 self._pending[cached] = {origin: later.submit(known.trees.window, key, known.data, origin,
-                                                              protocol.horizon, origin == origins.test)
+                                                              protocol.horizon, origin in origins.kept)
                                          for origin in origins.all}
             else:
                 self._pending[cached] = {
                     origin: self._runner.submit(forecast_window, key, known.shared, origin, protocol.horizon, threads,
-                                                origin == origins.test)
+                                                origin in origins.kept)
                     for origin in origins.all}
         return self._pending[cached]
 
@@ -167,9 +168,9 @@ class ForecastingModelTrainer:
         panel = table.panel
         origins = Origins.of(protocol, len(panel.periods))
         found = self._forecasts_of(model_key, table, origins, protocol, progress)
-        short = found.baseline.get(origins.final, 0)
-        if short:
-            progress(f"{short:,} of {len(panel.series):,} series too short for its features: forecast by the baseline")
+        fallbacks = baseline_windows(found, origins, len(panel.series))
+        for line in fallbacks.values():
+            progress(line)
         with _step(model_key, "scoring the windows"):
             evidence = evaluate(panel.sales, panel.series, found, origins, protocol.horizon, protocol.season)
         with _step(model_key, "packaging the model"):
@@ -186,7 +187,8 @@ class ForecastingModelTrainer:
             tags={
                 SERIES_ERRORS_TAG: artifacts.SERIES_ERRORS_ARTIFACT,
                 WINDOWS_TAG: ",".join(f"{origins.split(o)}={periods[o]}" for o in origins.scored),
-                BASELINE_SERIES_TAG: str(short),
+                BASELINE_SERIES_TAG: str(int(found.baseline[origins.final].sum())),
+                **({BASELINE_WINDOWS_TAG: "; ".join(fallbacks.values())} if fallbacks else {}),
             },
         )
 
@@ -217,13 +219,25 @@ class ForecastingModelTrainer:
 
     @staticmethod
     def _servable(model_key: str, known: _Table, found: Forecasts, origins: Origins) -> PortfolioForecaster:
-        """The forecast from the last period for every step up to the horizon limit, its interval from
-        every scored window, and the history the dashboard draws behind it."""
-        panel, shown = known.panel, known.data.seasonality.shown_history
-        frequency = panel.frequency
+        """The member fitted at the last period, its forecast from there for every step up to the
+        horizon limit, its interval from every scored window, and the training table."""
+        panel, member = known.panel, found.fitted[origins.final].for_serving()
         return PortfolioForecaster(
-            model_key=model_key, series=panel.series, periods=panel.periods[-shown:],
-            dates=[d.isoformat() for d in frequency.after(panel.periods[-1].item(), frequency.max_horizon)],
-            predictions=found.grids[origins.final].T.copy(), history=panel.sales[-shown:],
+            model_key=model_key, member=member, seasonality=known.data.seasonality, series=panel.series,
+            periods=panel.periods, predictions=found.grids[origins.final].T.copy(),
+            baseline=found.baseline[origins.final].copy(), history=panel.sales,
             calibration=calibrate(panel.sales, [(o, found.grids[o]) for o in origins.scored], origins.final),
-            unit=frequency.unit, requirements=artifacts.requirements())
+            history_periods=member.history_periods(), requirements=artifacts.requirements(model_key))
+
+
+def baseline_windows(found: Forecasts, origins: Origins, series: int) -> dict[int, str]:
+    """Per window where the baseline forecast some series, a line saying so (and why, when the member
+    had no row to learn from)."""
+    lines = {}
+    for origin in origins.all:
+        count = int(found.baseline[origin].sum())
+        if not count:
+            continue
+        why = "no row to learn from before its origin" if origin in found.unlearnt else "too short for its features"
+        lines[origin] = f"{origins.step(origin)}: {count:,} of {series:,} series forecast by the baseline ({why})"
+    return lines

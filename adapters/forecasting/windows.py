@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from adapters.forecasting.calibration import Calibration
 from adapters.forecasting.evaluation import error_metrics, interval_metrics, seasonal_naive_scale
-from adapters.forecasting.pyfunc import Calibration
 
 
 def observed(

@@ -1,12 +1,8 @@
-"""InMemoryModelRegistry and a loader of in-memory models: fakes kept honest by the contract tests."""
+"""InMemoryModelRegistry: a fake kept honest by the contract tests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, timedelta
-
-from domain.errors import TrackingUnavailableError, UnknownModelError, UnknownSeriesError
-from domain.forecasts import ForecastPoint, check_horizon
+from domain.errors import TrackingUnavailableError, UnknownModelError
 from domain.metrics import SUMMARY_PREFIXES
 from domain.models import STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel, version_number
 
@@ -84,51 +80,3 @@ class InMemoryModelRegistry:
 
     def reachable(self) -> bool:
         return self.up
-
-
-class ConstantForecastModel:
-    """Forecasts `level` for every series and week, with a +-10% interval at any confidence."""
-
-    unit = "week"
-
-    def __init__(self, level: float, series_ids: Sequence[str] = ("1", "2", "3"),
-                 last_period: date = date(2012, 10, 26), max_horizon: int = 52) -> None:
-        self.level, self.series_ids, self.last_period = level, tuple(series_ids), last_period
-        self.max_horizon = max_horizon
-
-    def _check(self, series_ids: Sequence[str]) -> None:
-        unknown = [s for s in series_ids if s not in self.series_ids]
-        if unknown:
-            raise UnknownSeriesError(f"unknown series_id {unknown[0]}; this model knows {len(self.series_ids)} "
-                                     f"series: {', '.join(self.series_ids)}")
-
-    def history(self, series_id: str) -> tuple[tuple[date, float], ...]:
-        """Eight weeks at `level`, ending at the last week."""
-        self._check([series_id])
-        return tuple((self.last_period - timedelta(weeks=k), self.level) for k in range(7, -1, -1))
-
-    def forecast(self, series_ids: Sequence[str], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
-        self._check(series_ids)
-        check_horizon(horizon, self.max_horizon)
-        spread = None if confidence is None else 0.1 * self.level
-        return tuple(
-            ForecastPoint(series_id=s, step=h, date=self.last_period + timedelta(weeks=h), prediction=self.level,
-                          lower=None if spread is None else self.level - spread,
-                          upper=None if spread is None else self.level + spread)
-            for s in series_ids for h in range(1, horizon + 1)
-        )
-
-
-class InMemoryModelLoader:
-    """Loads a ConstantForecastModel whose level is the version number; counts the loads. Given a
-    registry, a version that registry does not hold is unknown, as it is to the MLflow loader."""
-
-    def __init__(self, registry: InMemoryModelRegistry | None = None) -> None:
-        self.loads: list[tuple[str, int]] = []
-        self._registry = registry
-
-    def load(self, version: ModelVersion) -> ConstantForecastModel:
-        if self._registry is not None:
-            self._registry.resolve(version.name, str(version.version))
-        self.loads.append((version.name, version.version))
-        return ConstantForecastModel(float(version.version))

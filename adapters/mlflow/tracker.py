@@ -22,40 +22,52 @@ from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunT
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
-from mlflow.pyfunc.model import PythonModel
-from mlflow.types import ColSpec, Schema
+from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
 
-from adapters.forecasting.pyfunc import self_contained_modules
+from adapters.forecasting.pyfunc import PortfolioForecaster, self_contained_modules
 from adapters.forecasting.table import SalesTable
 from adapters.mlflow.errors import tracking_errors
 from application.ports import TrainedModel
 from domain.errors import TrainingError
+from domain.forecasts import DEFAULT_CONFIDENCE
 from domain.models import ModelVersion
 from domain.runs import RunStatus, from_epoch_ms
 from domain.training import MODEL_TYPES
 
 MODEL_ARTIFACT = "model"
-SIGNATURE = ModelSignature(
-    inputs=Schema(
-        [ColSpec("string", "series_id", required=False), ColSpec("long", "store_id", required=False),
-         ColSpec("long", "horizon"), ColSpec("double", "confidence_level", required=False)]
-    ),
-    outputs=Schema(
-        [ColSpec("string", "series_id"), ColSpec("long", "step"), ColSpec("string", "date"),
-         ColSpec("double", "prediction"), ColSpec("double", "lower"), ColSpec("double", "upper")]
-    ),
-)
+INPUTS = Schema([
+    # a stored-origin forecast: series_id (store_id, deprecated), horizon, confidence_level
+    ColSpec("string", "series_id", required=False), ColSpec("long", "store_id", required=False),
+    ColSpec("long", "horizon", required=False), ColSpec("double", "confidence_level", required=False),
+    # a forecast from a history: series_id, date (ISO), value; horizon and confidence_level as params
+    ColSpec("string", "date", required=False), ColSpec("double", "value", required=False),
+])
+OUTPUTS = Schema([
+    ColSpec("string", "series_id"), ColSpec("long", "step"), ColSpec("string", "date"), ColSpec("double", "prediction"),
+    ColSpec("double", "lower", required=False), ColSpec("double", "upper", required=False),
+    ColSpec("string", "origin", required=False), ColSpec("boolean", "baseline", required=False),
+])
 INPUT_EXAMPLE = pd.DataFrame({"series_id": ["1"], "horizon": [12], "confidence_level": [0.9]})
 
 
-def _save_model(servable: PythonModel, requirements: list[str], folder: Path) -> None:
-    """The pyfunc model on disk, with the project's own modules pickled into it by value."""
+def signature(servable: PortfolioForecaster) -> ModelSignature:
+    """Both ways to ask; a history's horizon (default: the frequency's) and confidence level are params."""
+    params = ParamSchema([ParamSpec("horizon", "long", servable.frequency.default_horizon),
+                          ParamSpec("confidence_level", "double", DEFAULT_CONFIDENCE)])
+    return ModelSignature(inputs=INPUTS, outputs=OUTPUTS, params=params)
+
+
+def _save_model(servable: PortfolioForecaster, requirements: list[str], folder: Path) -> None:
+    """The pyfunc model on disk: its estimators in their libraries' own formats as artifacts, the rest
+    pickled with the project's own modules inside it by value."""
     modules = self_contained_modules()
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
     try:
-        mlflow.pyfunc.save_model(str(folder), python_model=servable, signature=SIGNATURE, input_example=INPUT_EXAMPLE,
-                                 pip_requirements=requirements)
+        with tempfile.TemporaryDirectory() as natives, servable.detached(natives) as artifacts:
+            mlflow.pyfunc.save_model(str(folder), python_model=servable, artifacts=artifacts,
+                                     signature=signature(servable), input_example=INPUT_EXAMPLE,
+                                     pip_requirements=requirements)
     except Exception as exc:  # saving is local: the model cannot be saved, which is this model's failure
         raise TrainingError(f"cannot save the {type(servable).__name__} model: {exc}") from exc
     finally:
@@ -92,8 +104,8 @@ class MlflowTrackedRun:
 
     def log_trained(self, trained: TrainedModel) -> None:
         servable = trained.servable
-        if not isinstance(servable, PythonModel):
-            raise TrainingError(f"{trained.model_key} produced a {type(servable).__name__}, not an MLflow pyfunc model")
+        if not isinstance(servable, PortfolioForecaster):
+            raise TrainingError(f"{trained.model_key} produced a {type(servable).__name__}, not a PortfolioForecaster")
         now = int(time.time() * 1000)
         with tracking_errors(self._uri, "logging the run"), tempfile.TemporaryDirectory() as folder:
             self._client.log_batch(

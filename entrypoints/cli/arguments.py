@@ -7,9 +7,9 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-from domain.columns import FILLS
+from domain.columns import FILLS, ColumnSpec
 from domain.errors import InvalidValueError
-from domain.forecasts import check_horizon
+from domain.forecasts import check_horizon, is_number
 from domain.frequency import parse_frequency
 from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, EvaluationProtocol, parse_model_keys
 from entrypoints.config import DEFAULT_OUTPUT_DIR
@@ -32,19 +32,20 @@ def checked(parse: Callable[[str], T]) -> Callable[[str], T]:
 
 
 def whole(text: str) -> int:
-    if not text.strip().lstrip("-").isdigit():
+    digits = text.strip().removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
         raise InvalidValueError(f"{text!r} is not a whole number")
     return int(text)
 
 
 def _positive(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
+    if not is_number(text.strip()) or int(text) < 1:
         raise InvalidValueError(f"must be a whole number >= 1, not {text!r}")
     return int(text)
 
 
 def _port(text: str) -> int:
-    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+    if not is_number(text.strip()) or not 1 <= int(text) <= 65535:
         raise InvalidValueError(f"must be a port number 1..65535, not {text!r}")
     return int(text)
 
@@ -72,15 +73,10 @@ def training_flags(command: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="a long table, CSV or Parquet (.parquet): one row per series and period; default: the built-in "
              "synthetic weekly table. Columns are recognised by name: Walmart's Store, Date (dd-mm-yyyy), "
-             "Weekly_Sales; Nixtla's unique_id, ds, y; or store/series/item/id, date/week/timestamp, "
-             "sales/demand/quantity/value in any case",
+             "Weekly_Sales; Nixtla's unique_id, ds, y; series_id, date, value; or store/series/item/id, "
+             "date/week/timestamp, sales/demand/quantity/value in any case",
     )
-    command.add_argument("--id-col", metavar="NAME", help="the column of series ids (text or whole numbers)")
-    command.add_argument("--time-col", metavar="NAME", help="the column of dates")
-    command.add_argument("--target-col", metavar="NAME", help="the column of values to forecast")
-    command.add_argument("--date-format", type=checked(_date_format), metavar="FORMAT",
-                         help="strftime format of the dates, e.g. %%m/%%d/%%Y (default: ISO 8601; dd-mm-yyyy for "
-                              "the Walmart columns)")
+    column_flags(command)
     command.add_argument("--freq", type=checked(parse_frequency), metavar="daily|weekly|monthly",
                          help="the frequency of the dates (default: inferred from them; weekly on any weekday, "
                               "monthly dated on the first or the last day of each month)")
@@ -91,6 +87,20 @@ def training_flags(command: argparse.ArgumentParser) -> None:
                               "code of the holidays package (US, DE, GB...); default: walmart for a weekly "
                               "panel, none otherwise")
     protocol_flags(command)
+
+
+def column_flags(command: argparse.ArgumentParser) -> None:
+    """How a table's id, time and target columns are found and its dates read (train, run, forecast)."""
+    command.add_argument("--id-col", metavar="NAME", help="the column of series ids (text or whole numbers)")
+    command.add_argument("--time-col", metavar="NAME", help="the column of dates")
+    command.add_argument("--target-col", metavar="NAME", help="the column of values to forecast")
+    command.add_argument("--date-format", type=checked(_date_format), metavar="FORMAT",
+                         help="strftime format of the dates, e.g. %%m/%%d/%%Y (default: ISO 8601; dd-mm-yyyy for "
+                              "the Walmart columns)")
+
+
+def column_spec(args: argparse.Namespace) -> ColumnSpec:
+    return ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format)
 
 
 def protocol_flags(command: argparse.ArgumentParser) -> None:

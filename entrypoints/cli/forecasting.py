@@ -1,4 +1,5 @@
-"""`ml-portfolio forecast`: every series' forecast of a registered version, to a Parquet file."""
+"""`ml-portfolio forecast`: every series' forecast of a registered version, from its training origin or
+from a table of histories, to a Parquet file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from domain.forecasts import DEFAULT_CONFIDENCE
-from entrypoints.cli.arguments import checked, compute_flags, positive, progress, whole
+from entrypoints.cli.arguments import checked, column_flags, column_spec, compute_flags, positive, progress, whole
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -23,15 +24,22 @@ def add_forecast(commands: argparse._SubParsersAction) -> None:
     forecast = commands.add_parser(
         "forecast", help="write every series' forecast of a registered version to a Parquet file",
         description=(
-            "Forecast every series a registered version knows, with prediction intervals, and write them to a "
-            "Parquet file (series_id, step, date, prediction, lower, upper, model_name, model_version) in "
-            "chunks of series, on a Dask cluster when one is given. The file appears when it is complete; a "
-            "failed run leaves the one before it."
+            "Forecast every series a registered version knows from its training origin, or with --data every "
+            "series of a table from the last date of its own rows (a series the version was not trained on "
+            "too), with prediction intervals, and write them to a Parquet file (series_id, step, date, "
+            "prediction, lower, upper, origin, baseline, model_name, model_version) in chunks of series, on a "
+            "Dask cluster when one is given. The file appears when it is complete; a failed run leaves the one "
+            "before it."
         ),
     )
     forecast.add_argument("--model", required=True, metavar="NAME[@ALIAS|/VERSION]",
                           help="the version: lightgbm@champion, lightgbm/3, or lightgbm for its latest")
     forecast.add_argument("--output", required=True, metavar="PATH.parquet", help="the file to write")
+    forecast.add_argument("--data", metavar="PATH",
+                          help="a long table of histories, CSV or Parquet, read as `train` reads one (columns "
+                               "recognised by name, or named with the flags below); each series is forecast from "
+                               "its own last date (default: every series the version knows, from its training origin)")
+    column_flags(forecast)
     forecast.add_argument("--horizon", type=checked(lambda text: whole(text)), metavar="N",
                           help="periods ahead (default: the version's longest: 28 days, 52 weeks or 12 months)")
     forecast.add_argument("--confidence", type=checked(_confidence), default=DEFAULT_CONFIDENCE, metavar="LEVEL",
@@ -46,7 +54,8 @@ def forecast_all(args: argparse.Namespace, container: Container) -> int:
     from application.batch import BatchRequest
 
     request = BatchRequest(model=args.model, output=args.output, horizon=args.horizon, chunk=args.chunk,
-                           confidence=args.confidence if args.intervals else None)
+                           confidence=args.confidence if args.intervals else None, data=args.data,
+                           columns=column_spec(args))
     report = container.forecast_all()(request, progress=progress)
     print(f"wrote {report.output}: {report.rows:,} rows, {report.series:,} series x {report.horizon} periods "
           f"of {report.version.uri}", file=sys.stdout)

@@ -7,12 +7,12 @@ import sys
 from typing import TYPE_CHECKING
 
 from application.train import TrainingReport, TrainRequest
-from domain.columns import ColumnSpec, PanelSpec
+from domain.columns import PanelSpec
 from domain.errors import DataError
 from domain.frequency import parse_frequency
 from domain.leaderboard import evidence_split
 from domain.models import Promotion
-from entrypoints.cli.arguments import checked, output_dir_flag, positive, progress, training_flags, who
+from entrypoints.cli.arguments import checked, column_spec, output_dir_flag, positive, progress, training_flags, who
 from entrypoints.cli.arguments import port as port_type
 
 EXIT_PARTIAL = 1  # the work ran but part of it failed
@@ -124,7 +124,7 @@ def _request(args: argparse.Namespace) -> TrainRequest:
         models=args.models,
         data_path=args.data,
         dataset_name=args.dataset,
-        columns=ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format),
+        columns=column_spec(args),
         panel=PanelSpec(frequency=args.freq, fill=args.fill, holidays=args.holidays),
         experiment_name=args.experiment_name,
         horizon=args.horizon,

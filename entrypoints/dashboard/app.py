@@ -42,7 +42,8 @@ class Dashboard(param.Parameterized):
         pages: list[Page] = [
             OverviewPage(session=self.session, registry=container.describe_registry),
             ComparisonPage(session=self.session),
-            ForecastsPage(registry=container.describe_registry, forecasts=container.forecast_series),
+            ForecastsPage(registry=container.describe_registry, forecasts=container.forecast_series,
+                          histories=container.read_history),
             PredictionsPage(reader=container.read_predictions),
             ResultsPage(session=self.session),
         ]

@@ -1,7 +1,10 @@
-"""Forecasts: one series' history and forecast with its interval band, from a registered version."""
+"""Forecasts: one series' history and forecast with its interval band, from a registered version: from
+its training origin, and from an uploaded recent history beside it, each origin labelled."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -10,11 +13,11 @@ import pandas as pd
 import panel as pn
 import param
 
-from application.dashboard import DescribeRegistry, ForecastSeries
-from application.ports import ForecastModel
+from application.dashboard import DescribeRegistry, ForecastSeries, ReadHistory, SeriesOutlook
+from application.ports import ForecastModel, History
 from application.serving import ForecastRequest, best_champion
 from domain.errors import DomainError
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON
+from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast
 from domain.frequency import MAX_HORIZON
 from domain.models import CHAMPION
 from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown, table
@@ -23,7 +26,9 @@ from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown, table
 class ForecastsPage(Page):
     """The choices cascade: a model lists its versions and aliases, a version its series; the
     plot depends on the settled `selection`, so one choice redraws the page once. The series
-    picker is a search box (type part of an id, pick from the matches), usable at any count."""
+    picker is a search box (type part of an id, pick from the matches), usable at any count. An
+    uploaded table of recent history adds, for each of its series, the forecast from its own last
+    date (and its series the version never saw to the picker)."""
 
     title, slug = "Forecasts", "forecasts"
     model_name = param.Selector(objects=[], doc="a registered model")
@@ -34,11 +39,16 @@ class ForecastsPage(Page):
     selection = param.Tuple(
         default=(None, None, None), length=3, doc="(model, version, series) once the cascade settles"
     )
+    given = param.Parameter(default=None, doc="the uploaded recent history (a History), if any")
+    given_error = param.String(default="")
 
     def __init__(self, registry: Callable[[], DescribeRegistry], forecasts: Callable[[], ForecastSeries],
-                 **params: Any) -> None:
-        self._registry, self._forecasts = registry, forecasts
+                 histories: Callable[[], ReadHistory], **params: Any) -> None:
+        self._registry, self._forecasts, self._histories = registry, forecasts, histories
+        self._upload = pn.widgets.FileInput(accept=".csv,.parquet,text/csv", name="Recent history (CSV or Parquet)",
+                                            css_classes=["history-upload"])
         super().__init__(**params)
+        pn.bind(self._uploaded, self._upload.param.value, watch=True)
 
     def controls(self) -> list[Any]:
         # Its options are the version's series; _settle sets them and the value in one update, so the
@@ -51,7 +61,18 @@ class ForecastsPage(Page):
             pn.widgets.Select.from_param(self.param.version, name="Version or alias"),
             self._picker,
             pn.widgets.IntSlider.from_param(self.param.horizon, throttled=True),
-            pn.widgets.FloatSlider.from_param(self.param.confidence, throttled=True))]
+            pn.widgets.FloatSlider.from_param(self.param.confidence, throttled=True), self._upload)]
+
+    async def _uploaded(self, content: bytes | None) -> None:
+        """A table of recent history (read on a worker thread, so other sessions go on), or why not."""
+        read = functools.partial(self._histories(), content or b"", self._upload.filename or "the upload")
+        try:
+            given: History = await asyncio.get_running_loop().run_in_executor(None, read)
+        except DomainError as exc:
+            self.param.update(given=None, given_error=str(exc))
+            return
+        self.param.update(given=given, given_error="")
+        self._settle(self.version, prefer=given.series[0] if given.series else None)
 
     def _refs(self, name: str | None) -> list[str]:
         try:
@@ -92,10 +113,12 @@ class ForecastsPage(Page):
         if self.version != self.selection[1]:  # chosen by hand, not set by _settle
             self._settle(self.version)
 
-    def _settle(self, version: str | None) -> None:
+    def _settle(self, version: str | None, prefer: str | None = None) -> None:
         model = self._model(self.model_name, version)
-        series = list(model.series_ids) if model else []
-        chosen = self.series if self.series in series else (series[0] if series else None)
+        known = list(model.series_ids) if model else []
+        recent = list(self.given.series) if self.given is not None and model else []
+        series = known + [s for s in recent if s not in set(known)]
+        chosen = next((s for s in (prefer, self.series) if s in series), (series or [None])[0])
         limit = model.max_horizon if model else MAX_HORIZON  # 28 days, 52 weeks, 12 months
         self.param.horizon.bounds = (1, limit)
         self.param.update(version=version, horizon=min(self.horizon, limit),
@@ -107,7 +130,7 @@ class ForecastsPage(Page):
         if self.series in self._picker.options and self.series != self.selection[2]:  # picked by hand
             self.selection = (self.model_name, self.version, self.series)
 
-    @param.depends("active", "selection", "horizon", "confidence")
+    @param.depends("active", "selection", "horizon", "confidence", "given", "given_error")
     @shown
     def content(self) -> list[Any]:
         name, version, series = self.selection
@@ -115,21 +138,43 @@ class ForecastsPage(Page):
             return [alert("no registered model to forecast with; `ml-portfolio train` registers them, "
                           "or the tracking store is unreachable", "warning")]
         outlook = self._forecasts()(ForecastRequest(series_ids=(series,), horizon=self.horizon, model_name=name,
-                                                    model_version=version, confidence_level=self.confidence))
-        history = pd.DataFrame(outlook.history, columns=["date", "value"]).astype({"date": "datetime64[ns]"})
-        points = pd.DataFrame([(p.date, p.prediction, p.lower, p.upper) for p in outlook.forecast.points],
-                              columns=["date", "forecast", "lower", "upper"])
-        points["date"] = pd.to_datetime(points["date"])
+                                                    model_version=version, confidence_level=self.confidence),
+                                    self.given)
         level = round(100 * self.confidence)
-        chart = (points.hvplot.area(x="date", y="lower", y2="upper", alpha=0.25, label=f"{level}% interval", **PLOT)
-                 * history.hvplot.line(x="date", y="value", label="history", **PLOT)
-                 * points.hvplot.line(x="date", y="forecast", label="forecast", **PLOT)
-                 ).opts(title=f"series {series}: {outlook.version.name} version {outlook.version.version}",
-                        legend_position="top_left", ylabel="value", yformatter="%.0f")
-        aliases = ", ".join(outlook.version.aliases) or "no alias"
-        facts = (
-            f"**{outlook.version.name} version {outlook.version.version}** ({aliases}); test MAPE "
-            f"{fmt(outlook.metrics.get('test_mape'))}; forecast from {outlook.history[-1][0]:%Y-%m-%d}"
-        )
-        return [pn.pane.Markdown(facts, css_classes=["forecast-facts"]), chart,
-                table(points.assign(date=points["date"].dt.date), css_classes=["forecast-table"])]
+        lines, tables = [], []
+        given = outlook.given[-len(outlook.history):] if outlook.history else outlook.given  # as much as the other
+        for history, forecast, kind, css in ((outlook.history, outlook.forecast, "training origin", "forecast-table"),
+                                             (given, outlook.from_given, "uploaded history", "given-forecast-table")):
+            if forecast is None:
+                continue
+            points = _points(forecast)
+            label = f"from {forecast.points[0].origin:%Y-%m-%d} ({kind})"
+            lines += [points.hvplot.area(x="date", y="lower", y2="upper", alpha=0.2, label=f"{level}% {label}", **PLOT),
+                      _history(history).hvplot.line(x="date", y="value", label=f"history ({kind})", **PLOT),
+                      points.hvplot.line(x="date", y="forecast", label=f"forecast {label}", **PLOT)]
+            tables.append(table(points.assign(date=points["date"].dt.date), css_classes=[css]))
+        chart = functools.reduce(lambda a, b: a * b, lines).opts(
+            title=f"series {series}: {outlook.version.name} version {outlook.version.version}",
+            legend_position="top_left", ylabel="value", yformatter="%.0f")
+        return [*([alert(self.given_error)] if self.given_error else []),
+                pn.pane.Markdown(_facts(outlook), css_classes=["forecast-facts"]), chart, *tables]
+
+
+def _points(forecast: Forecast) -> pd.DataFrame:
+    points = pd.DataFrame([(p.date, p.prediction, p.lower, p.upper) for p in forecast.points],
+                          columns=["date", "forecast", "lower", "upper"])
+    points["date"] = pd.to_datetime(points["date"])
+    return points
+
+
+def _history(history: tuple[Any, ...]) -> pd.DataFrame:
+    return pd.DataFrame(list(history), columns=["date", "value"]).astype({"date": "datetime64[ns]"})
+
+
+def _facts(outlook: SeriesOutlook) -> str:
+    aliases = ", ".join(outlook.version.aliases) or "no alias"
+    origins = [f"{kind} {f.points[0].origin:%Y-%m-%d}" for kind, f in
+               (("forecast from its training origin", outlook.forecast),
+                ("from the uploaded history", outlook.from_given)) if f is not None]
+    return (f"**{outlook.version.name} version {outlook.version.version}** ({aliases}); test MAPE "
+            f"{fmt(outlook.metrics.get('test_mape'))}; {'; '.join(origins)}")

@@ -8,9 +8,11 @@ from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 
 from application.serving import (
     CheckHealth,
@@ -37,6 +39,7 @@ from entrypoints.http.schemas import (
     PromotionBody,
     PromotionsResponse,
     VersionBody,
+    history,
     predict_response,
     promotion_body,
     version_body,
@@ -62,13 +65,27 @@ def _exactly_one(first: object, second: object, names: tuple[str, str]) -> None:
 
 
 def _series_ids(data: PredictBody) -> tuple[tuple[str | int, ...], bool]:
-    """The series asked for, and whether they came under the deprecated store_id(s)."""
+    """The series asked for (none: every series of the history), and whether they came under the
+    deprecated store_id(s)."""
     given = [(name, value) for name in IDS if (value := getattr(data, name)) is not None]
+    if not given and data.history is not None:
+        return (), False
     if len(given) != 1:
-        message = "give exactly one of series_id and series_ids (store_id and store_ids are their deprecated names)"
+        message = ("give exactly one of series_id and series_ids (store_id and store_ids are their deprecated "
+                   "names), or a history and at most one of them")
         raise ValidationException(message, extra=[{"message": message, "key": "series_id", "source": "body"}])
     name, value = given[0]
     return (tuple(value) if isinstance(value, list) else (value,)), name.startswith("store")
+
+
+PREDICT_EXAMPLES = [
+    Example(summary="From the training origin", value={"series_id": "1", "horizon": 12, "confidence_level": 0.9}),
+    Example(summary="From a history (each series from its own last date)", value={
+        "model_name": "lightgbm", "horizon": 4,
+        "history": [{"series_id": "new-store", "date": f"2012-{month:02d}-{day:02d}", "value": value}
+                    for month, day, value in ((9, 7, 1502562.78), (9, 14, 1422018.54), (9, 21, 1432069.95),
+                                              (9, 28, 1437059.26), (10, 5, 1670785.97))]}),
+]
 
 
 @get("/", summary="Service name, version and links", sync_to_thread=False)
@@ -84,14 +101,16 @@ def health(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
                           tracking_reachable=found.tracking_reachable, models_loaded=list(found.models_loaded))
 
 
-@post("/predict", summary="Forecast one series or a batch, with prediction intervals", status_code=200,
-      responses=ERRORS, sync_to_thread=True, before_request=strict_body, opt={"body": PredictBody})
-def predict(data: JSONBody[PredictBody], forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
+@post("/predict", summary="Forecast one series or a batch, with prediction intervals, from the training origin or "
+      "from a history", status_code=200, responses=ERRORS, sync_to_thread=True, before_request=strict_body,
+      opt={"body": PredictBody})
+def predict(data: Annotated[PredictBody, Body(media_type=RequestEncodingType.JSON, examples=PREDICT_EXAMPLES)],
+            forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
     ids, deprecated = _series_ids(data)
     result = forecast_sales(ForecastRequest(
         series_ids=tuple(map(str, ids)), horizon=data.horizon, model_name=data.model_name,
         model_version=data.model_version, include_intervals=data.include_intervals,
-        confidence_level=data.confidence_level,
+        confidence_level=data.confidence_level, history=history(data.history) if data.history else None,
     ))
     return predict_response(result, deprecated)
 
@@ -105,7 +124,8 @@ def models(list_models: NamedDependency[ListModels]) -> ModelsResponse:
     ])
 
 
-@get("/models/{name:str}", summary="One model version", responses=ERRORS, sync_to_thread=True)
+@get("/models/{name:str}", summary="One model version, and what a forecast request to it needs (frequency, "
+     "horizons, periods of history)", responses=ERRORS, sync_to_thread=True)
 def model(
     name: NAME,
     describe_model: NamedDependency[DescribeModel],
@@ -119,7 +139,7 @@ def model(
     ] = None,
 ) -> VersionBody:
     found = describe_model(name, version)
-    return version_body(found.version, dict(found.metrics))
+    return version_body(found.version, dict(found.metrics), found.forecasting)
 
 
 @post("/models/{name:str}/promote", summary="Point an alias (or legacy stage) at a version; needs the bearer token",

@@ -7,8 +7,16 @@ from typing import Annotated, Any
 
 import msgspec
 
-from application.serving import ForecastResult
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, MAX_SERIES_ID, ForecastPoint
+from application.serving import Forecasting, ForecastResult
+from domain.forecasts import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_HORIZON,
+    MAX_HISTORY_ROWS,
+    MAX_SERIES_ID,
+    ForecastPoint,
+    SeriesHistory,
+    is_number,
+)
 from domain.frequency import MAX_HORIZON
 from domain.models import MODEL_NAME_PATTERN, ModelVersion, Promotion
 
@@ -29,9 +37,18 @@ MODEL_NAME = Annotated[str, msgspec.Meta(pattern=MODEL_NAME_PATTERN)]
 IDS = ("series_id", "series_ids", "store_id", "store_ids")
 
 
+class HistoryRow(msgspec.Struct, forbid_unknown_fields=True):
+    """One period of one series, as a training table holds it."""
+
+    series_id: SERIES
+    date: Annotated[date, msgspec.Meta(description="ISO date of the period, e.g. 2012-08-03")]
+    value: float | None  # None (null) is a missing value, which the version names
+
+
 class PredictBody(msgspec.Struct, forbid_unknown_fields=True):
-    """Forecast one series (`series_id`) or several (`series_ids`); give exactly one of them.
-    `store_id` and `store_ids` are the deprecated names of the same fields."""
+    """Forecast one series (`series_id`) or several (`series_ids`); give exactly one of them, or, with a
+    `history`, none to forecast every series of the history. `store_id` and `store_ids` are the
+    deprecated names of the same fields."""
 
     series_id: SERIES | None = None
     series_ids: Annotated[list[SERIES], BATCH] | None = None
@@ -54,6 +71,11 @@ class PredictBody(msgspec.Struct, forbid_unknown_fields=True):
     include_intervals: bool = True
     confidence_level: Annotated[float, msgspec.Meta(
         ge=0.5, le=0.99, description="coverage of the prediction interval")] = DEFAULT_CONFIDENCE
+    history: Annotated[list[HistoryRow], msgspec.Meta(
+        min_length=1, max_length=MAX_HISTORY_ROWS,
+        description=f"the whole history to forecast from (at most {MAX_HISTORY_ROWS:,} rows): each series is "
+                    "forecast from the last date of its own rows, a series the version was not trained on too; "
+                    "without it, from the version's training origin")] | None = None
 
 
 class Interval(msgspec.Struct):
@@ -63,6 +85,8 @@ class Interval(msgspec.Struct):
 
 class SeriesForecast(msgspec.Struct, omit_defaults=True):
     series_id: str
+    origin: date | None  # the last period it was forecast from
+    baseline: bool  # the baseline answered: the series was too short for the member's features
     predictions: list[float]
     timestamps: list[date]
     confidence_intervals: Interval | None
@@ -85,6 +109,18 @@ class PredictResponse(msgspec.Struct, omit_defaults=True):
     deprecation: str | None = None  # set when the request named its series with store_id(s)
 
 
+class ForecastingBody(msgspec.Struct):
+    """What a forecast request to the version needs."""
+
+    frequency: str
+    unit: str
+    training_origin: date
+    series: int
+    default_horizon: int
+    max_horizon: int
+    history_periods: int | None  # periods of history a series needs for every feature
+
+
 class VersionBody(msgspec.Struct):
     name: str
     version: int
@@ -93,6 +129,7 @@ class VersionBody(msgspec.Struct):
     run_id: str | None
     created_at: datetime | None
     metrics: dict[str, float]
+    forecasting: ForecastingBody | None = None  # GET /models/{name} only
 
 
 class ModelBody(msgspec.Struct):
@@ -153,11 +190,12 @@ def predict_response(result: ForecastResult, deprecated: bool) -> PredictRespons
     for point in forecast.points:
         points.setdefault(point.series_id, []).append(point)
     series = [
-        SeriesForecast(series_id=name, predictions=[p.prediction for p in found], timestamps=[p.date for p in found],
+        SeriesForecast(series_id=name, origin=found[0].origin, baseline=found[0].baseline,
+                       predictions=[p.prediction for p in found], timestamps=[p.date for p in found],
                        confidence_intervals=Interval(lower=[p.lower for p in found if p.lower is not None],
                                                      upper=[p.upper for p in found if p.upper is not None])
                        if forecast.confidence_level else None,
-                       store_id=int(name) if name.isdigit() else None)
+                       store_id=int(name) if is_number(name) else None)
         for name, found in points.items()
     ]
     metrics = TestMetrics(**{k: result.metrics.get(k) for k in ("test_mape", "test_rmse", "test_mae")})
@@ -167,9 +205,21 @@ def predict_response(result: ForecastResult, deprecated: bool) -> PredictRespons
                            if deprecated else None)
 
 
-def version_body(version: ModelVersion, metrics: dict[str, float]) -> VersionBody:
+def history(rows: list[HistoryRow]) -> SeriesHistory:
+    nan = float("nan")
+    return SeriesHistory(series_ids=tuple([str(r.series_id) for r in rows]), dates=tuple([r.date for r in rows]),
+                         values=tuple([nan if r.value is None else r.value for r in rows]))
+
+
+def version_body(version: ModelVersion, metrics: dict[str, float],
+                 forecasting: Forecasting | None = None) -> VersionBody:
     return VersionBody(name=version.name, version=version.version, aliases=list(version.aliases), stage=version.stage,
-                       run_id=version.run_id, created_at=version.created_at, metrics=dict(metrics))
+                       run_id=version.run_id, created_at=version.created_at, metrics=dict(metrics),
+                       forecasting=ForecastingBody(
+                           frequency=forecasting.frequency, unit=forecasting.unit,
+                           training_origin=forecasting.training_origin, series=forecasting.series,
+                           default_horizon=forecasting.default_horizon, max_horizon=forecasting.max_horizon,
+                           history_periods=forecasting.history_periods) if forecasting else None)
 
 
 def promotion_body(promotion: Promotion) -> PromotionBody:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
@@ -64,6 +66,98 @@ def post_predict(client, answer, body):
 @when(parsers.parse("I GET {path}"))
 def get(client, answer, path):
     _keep(answer, client.get(path))
+
+
+def _synthetic(series: str, last: str, weeks: int | None = None) -> list[dict]:
+    """The synthetic table's rows of a series up to `last` (ISO), the last `weeks` of them if given."""
+    from adapters.forecasting.synthetic import synthetic_walmart
+
+    table = synthetic_walmart()
+    rows = table[table.Store.astype(str) == series]
+    days = pd.to_datetime(rows.Date, format="%d-%m-%Y")
+    found = [{"series_id": series, "date": d.date().isoformat(), "value": float(v)}
+             for d, v in zip(days, rows.Weekly_Sales) if d.date().isoformat() <= last]
+    return found[-weeks:] if weeks else found
+
+
+def _broken(rows: list[dict], change: str) -> list[dict]:
+    """The rows with one changed as the step says: without its row for D, with its row for D twice, with D dated
+    D2, with -5 for D, with no value for D."""
+    if not change:
+        return rows
+    found = re.fullmatch(r" (without its row for|with its row for|with -5 for|with no value for|with) "
+                         r"(\d{4}-\d\d-\d\d)( twice| dated (\d{4}-\d\d-\d\d))?", change)
+    assert found, change
+    how, day = found[1], found[2]
+    (index,) = [k for k, row in enumerate(rows) if row["date"] == day]
+    row = rows[index]
+    changed = {"without its row for": [], "with its row for": [row, row], "with -5 for": [{**row, "value": -5}],
+               "with no value for": [{**row, "value": None}], "with": [{**row, "date": found[4]}]}[how]
+    return rows[:index] + changed + rows[index + 1:]
+
+
+@when(parsers.re(r'I ask lightgbm for the history of series "(?P<series>[^"]+)" to (?P<last>[-\d]+)'
+                 r'(?: and of series "(?P<other>[^"]+)" to (?P<other_last>[-\d]+))?'
+                 r'(?: under the id "(?P<renamed>[^"]+)")?(?P<change>.*)$'))
+def ask_history(client, answer, series, last, other, other_last, renamed, change):
+    rows = _broken(_synthetic(series, last), change)
+    if renamed:
+        rows = [{**row, "series_id": renamed} for row in rows]
+    if other:
+        rows += _synthetic(other, other_last)
+    _keep(answer, client.post("/predict", json={"model_name": "lightgbm", "history": rows}))
+
+
+@when(parsers.parse('I ask lightgbm for the last {weeks:d} weeks of series "{series}"'))
+def ask_short_history(client, answer, weeks, series):
+    _keep(answer, client.post("/predict", json={"model_name": "lightgbm",
+                                                "history": _synthetic(series, "2012-10-26", weeks)}))
+
+
+@when("I ask lightgbm for 50,001 rows of history")
+def ask_too_much(client, answer):
+    rows = [{"series_id": "7", "date": "2012-10-26", "value": 1.0}] * 50_001
+    _keep(answer, client.post("/predict", json={"model_name": "lightgbm", "history": rows}))
+
+
+def _forecast_of(answer, series: str) -> dict:
+    (found,) = [f for f in answer["body"]["forecasts"] if f["series_id"] == series]
+    return found
+
+
+@then(parsers.re(r'the forecast of series "(?P<series>[^"]+)" is from (?P<origin>[-\d]+) and '
+                 r'(?P<not_>not )?the baseline\'s'))
+def forecast_origin(answer, series, origin, not_):
+    found = _forecast_of(answer, series)
+    assert found["origin"] == origin and found["baseline"] is (not not_), found
+    assert found["timestamps"][0] == (date.fromisoformat(origin) + timedelta(weeks=1)).isoformat()
+
+
+@then(parsers.parse('series "{series}" is forecast for the {weeks:d} weeks from {first}'))
+def forecast_weeks(answer, series, weeks, first):
+    found = _forecast_of(answer, series)
+    start = date.fromisoformat(first)
+    assert found["timestamps"] == [(start + timedelta(weeks=k)).isoformat() for k in range(weeks)]
+    interval = found["confidence_intervals"]
+    assert all(lo <= p <= up for lo, p, up in zip(interval["lower"], found["predictions"], interval["upper"]))
+
+
+@then(parsers.parse('the forecast of "{renamed}" is the stored forecast of series "{series}"'))
+def cold_start(client, answer, renamed, series):
+    found = _forecast_of(answer, renamed)
+    stored = client.post("/predict", json={"model_name": "lightgbm", "series_id": series}).json()["forecasts"][0]
+    assert found["predictions"] == pytest.approx(stored["predictions"], rel=1e-9) and found["baseline"] is False
+    assert found["origin"] == stored["origin"] and "store_id" not in found
+
+
+@then(parsers.parse("the answer says {model} forecasts weekly ({code}) periods from {origin} and needs {periods:d} "
+                    "of history"))
+def forecasting_facts(answer, model, code, origin, periods):
+    facts = answer["body"]["forecasting"]
+    assert answer["body"]["name"] == model
+    assert (facts["frequency"], facts["unit"], facts["training_origin"], facts["history_periods"]) == (
+        code, "week", origin, periods)
+    assert (facts["series"], facts["default_horizon"], facts["max_horizon"]) == (45, 12, 52)
 
 
 @then(parsers.parse("the status is {status:d}"))

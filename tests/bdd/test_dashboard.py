@@ -168,6 +168,51 @@ def upload_png(page, tmp_path):
     _upload(page, tmp_path, "chart.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
 
 
+def _recent_history(series: str, last: str):
+    """The synthetic table's rows of a series up to `last`, in the long format a version takes."""
+    import pandas as pd
+
+    from adapters.forecasting.synthetic import synthetic_walmart
+
+    table = synthetic_walmart()
+    rows = table[table.Store.astype(str) == series]
+    days = pd.to_datetime(rows.Date, format="%d-%m-%Y").dt.strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"series_id": series, "date": days, "value": rows.Weekly_Sales})
+    return frame[frame.date <= last]
+
+
+@when(parsers.parse("I upload the history of series {series} to {last} as recent history"))
+def upload_history(page, tmp_path, visit, series, last):
+    path = tmp_path / "recent.csv"
+    visit["recent"] = _recent_history(series, last)
+    visit["recent"].to_csv(path, index=False)
+    poll(lambda: _text(page, ".forecast-facts"), lambda t: "version" in t)
+    page.locator(".history-upload input[type=file]").set_input_files(str(path))
+
+
+@then(parsers.parse("the facts name both origins: {stored} from training and {given} from the upload"))
+def both_origins(page, stored, given):
+    expected = (f"forecast from its training origin {stored}", f"from the uploaded history {given}")
+    facts = poll(lambda: _text(page, ".forecast-facts"), lambda t: all(e in t for e in expected))
+    assert all(e in facts for e in expected), facts
+
+
+@then(parsers.parse("the uploaded history's forecast has {weeks:d} weeks from {first}, as the registered version "
+                    "forecasts them"))
+def uploaded_forecast(page, benchmarked, visit, weeks, first):
+    import mlflow
+
+    store = benchmarked[0]
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=store.client().get_model_version_download_uri("lightgbm", "1"), tracking_uri=store.uri)
+    expected = mlflow.pyfunc.load_model(local).predict(visit["recent"], params={"horizon": weeks})
+    rows = poll(lambda: _rows(page, "given-forecast-table"), lambda r: len(r) == weeks)
+    assert [row[0] for row in rows] == expected.date.tolist() and rows[0][0] == first
+    for (_, forecast, lower, upper), (_, want) in zip(rows, expected.iterrows(), strict=True):
+        for shown, value in ((forecast, want["prediction"]), (lower, want["lower"]), (upper, want["upper"])):
+            assert abs(_number(shown) - value) <= 0.5, (shown, value)
+
+
 @when(parsers.parse('I type "{text}" in the series picker'))
 def type_in_picker(page, text):
     box = page.locator(".series-picker input")

@@ -103,6 +103,71 @@ def load_and_forecast(outcome, uri, series, horizon):
     return model.predict(pd.DataFrame({"series_id": [series], "horizon": [horizon]}))
 
 
+@when(parsers.parse('I load "{uri}" and forecast from the history of series "{series}" to {last} for {horizon:d} '
+                    'weeks'), target_fixture="forecast")
+def load_and_forecast_history(outcome, uri, series, last, horizon):
+    mlflow.set_tracking_uri(outcome["store"].uri)
+    mlflow.set_registry_uri(outcome["store"].uri)
+    outcome["model"] = model = mlflow.pyfunc.load_model(uri)
+    outcome["table"] = table = _long(synthetic_walmart())
+    given = table[(table.series_id == series) & (table.date <= last)]
+    return model.predict(given, params={"horizon": horizon})
+
+
+def _long(frame: pd.DataFrame) -> pd.DataFrame:
+    """A Walmart-shaped table in the long format a version takes: series_id, date (ISO), value."""
+    days = pd.to_datetime(frame.Date, format="%d-%m-%Y").dt.strftime("%Y-%m-%d")
+    return pd.DataFrame({"series_id": frame.Store.astype(str), "date": days, "value": frame.Weekly_Sales})
+
+
+@then(parsers.parse('I get {rows:d} rows for series "{series}", one per week after {origin}, each saying its origin'))
+def history_rows(forecast, rows, series, origin):
+    assert len(forecast) == rows and set(forecast.series_id) == {series} and set(forecast.origin) == {origin}
+    expected = pd.date_range(origin, periods=rows + 1, freq="7D")[1:].strftime("%Y-%m-%d").tolist()
+    assert forecast.date.tolist() == expected and not forecast.baseline.any()
+
+
+@then(parsers.parse("the history to {last} gives the forecast the version stored"))
+def same_origin(outcome, last):
+    table = outcome["table"]
+    given = outcome["model"].predict(table[table.date <= last], params={"horizon": 12})
+    stored = outcome["model"].predict(pd.DataFrame({"series_id": given.series_id.unique(), "horizon": 12}))
+    assert set(given.origin) == {last}
+    np.testing.assert_allclose(given.prediction, stored.prediction, rtol=1e-9)
+
+
+@given(parsers.parse("a synthetic weekly table of {series:d} series and {weeks:d} weeks"), target_fixture="csv")
+def short_synthetic(tmp_path, series, weeks):
+    path = tmp_path / "short.csv"
+    synthetic_walmart(stores=series, weeks=weeks).to_csv(path, index=False)
+    return path
+
+
+@then(parsers.parse('it says "{text}"'))
+def says(outcome, text):
+    assert text in outcome["result"].stderr
+
+
+@then(parsers.parse("each run is tagged with those folds and logs {folds:d} folds"))
+def adapted_folds(outcome, folds):
+    client = outcome["store"].client()
+    runs = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    assert len(runs) == 3
+    for run in runs:
+        assert run.data.tags["folds"].startswith(f"{folds} backtest fold(s), not 4") and run.data.params["folds"] == "3"
+        assert {f"fold{k}_mape" for k in range(1, folds + 1)} <= set(run.data.metrics) and "fold4_mape" not in (
+            run.data.metrics)
+
+
+@then("no window of the lightgbm run needed the baseline")
+def no_baseline_windows(outcome):
+    client = outcome["store"].client()
+    (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id],
+                                "tags.model_type = 'LightGBM'")
+    assert "baseline_windows" not in run.data.tags and run.data.tags["baseline_series"] == "0"
+    assert "forecast by the baseline" not in outcome["result"].stderr
+
+
 @then(parsers.parse('I get {rows:d} rows for series "{series}", one per week after the last training week'))
 def forecast_rows(forecast, rows, series):
     assert len(forecast) == rows and set(forecast.series_id) == {series}

@@ -9,10 +9,12 @@ from itertools import pairwise
 
 import pytest
 
-from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from adapters.memory.models import InMemoryModelLoader
+from adapters.memory.registry import InMemoryModelRegistry
 from adapters.mlflow.loader import MlflowModelLoader
 from adapters.mlflow.registry import MlflowModelRegistry
 from domain.errors import InvalidValueError, UnknownModelError, UnknownSeriesError
+from domain.forecasts import SeriesHistory
 from domain.models import ModelVersion
 
 
@@ -68,3 +70,37 @@ def test_unknown_series_horizons_and_versions(world):
         model.forecast(model.series_ids[:1], model.max_horizon + 1, 0.9)
     with pytest.raises(UnknownModelError):
         loader.load(ModelVersion(name="seasonal_naive", version=9))
+
+
+def _history(series: str, weeks: list, value: float = 100.0) -> SeriesHistory:
+    return SeriesHistory(series_ids=(series,) * len(weeks), dates=tuple(weeks), values=(value,) * len(weeks))
+
+
+def test_a_history_is_forecast_from_the_last_date_of_each_of_its_series(world):
+    loader, registry = world
+    model = loader.load(registry.resolve("seasonal_naive", "1"))
+    end = model.last_period - timedelta(weeks=10)
+    weeks = [end - timedelta(weeks=k) for k in range(59, -1, -1)]
+    points = model.forecast_history(_history("never-seen", weeks), None, 3, 0.9)
+    assert [(p.series_id, p.step, p.date, p.origin) for p in points] == [
+        ("never-seen", h, end + timedelta(weeks=h), end) for h in (1, 2, 3)]
+    assert not any(p.baseline for p in points) and all(p.lower <= p.prediction <= p.upper for p in points)
+    short = model.forecast_history(_history("new", weeks[-2:]), ["new"], 1, None)
+    assert [(p.origin, p.baseline, p.lower) for p in short] == [(end, True, None)]
+
+
+@pytest.mark.parametrize("broken, message", [
+    (lambda weeks: weeks[:5] + weeks[7:], "series A has a gap"),
+    (lambda weeks: weeks + weeks[-1:], "series A has more than one row for"),
+    (lambda weeks: weeks[:-1] + [weeks[-1] + timedelta(days=1)], "is not a date of this version's weekly \\(W-FRI\\)"),
+])
+def test_a_broken_history_is_refused_naming_the_series(world, broken, message):
+    loader, registry = world
+    model = loader.load(registry.resolve("seasonal_naive", "1"))
+    weeks = [model.last_period - timedelta(weeks=k) for k in range(19, -1, -1)]
+    with pytest.raises(InvalidValueError, match=message):
+        model.forecast_history(_history("A", broken(weeks)), None, 3, 0.9)
+    with pytest.raises(InvalidValueError, match=f"series A, {weeks[0]}: the value -5.0"):
+        model.forecast_history(_history("A", weeks, -5.0), None, 3, 0.9)
+    with pytest.raises(InvalidValueError, match="no rows for series B"):
+        model.forecast_history(_history("A", weeks), ["B"], 3, 0.9)

@@ -132,7 +132,7 @@ def test_models_lists_every_field_and_the_champion_on_its_version(server, api_st
     client = api_store.client()
     for name, model in models.items():
         latest = model["latest_version"]
-        assert set(latest) == {"name", "version", "aliases", "stage", "run_id", "created_at", "metrics"}
+        assert set(latest) == {"name", "version", "aliases", "stage", "run_id", "created_at", "metrics", "forecasting"}
         registered = client.get_model_version(name, str(latest["version"]))
         assert (latest["name"], latest["run_id"], latest["stage"]) == (name, registered.run_id, "None")
         assert latest["metrics"] == {k: v for k, v in client.get_run(registered.run_id).data.metrics.items()

@@ -48,7 +48,8 @@ def test_a_table_too_short_for_the_protocol(store, tmp_path):
     csv.write_text("Store,Date,Weekly_Sales\n" + "".join(f"1,{d:02d}-01-2010,100\n" for d in (1, 8, 15)))
     result = run_cli(["train", "--data", str(csv)], store)
     assert result.returncode == 2
-    assert "the table spans 3 weeks; horizon 12 with 4 backtest folds needs at least 117" in result.stderr
+    assert "the table spans 3 weeks; it needs at least 78: a season (52) before the first backtest origin, one " \
+           "fold (13), the 12-week test window and a period for the error scale" in result.stderr
 
 
 def test_a_horizon_beyond_the_frequency_limit_is_refused_before_training(store):

@@ -7,7 +7,9 @@ import pytest
 
 from adapters.compute.inprocess import InProcessRunner
 from adapters.filesystem.forecasts_parquet import ParquetForecastWriter
-from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from adapters.filesystem.sales_csv import CsvHistorySource
+from adapters.memory.models import InMemoryModelLoader
+from adapters.memory.registry import InMemoryModelRegistry
 from application.batch import BatchRequest, ForecastAll
 from application.serving import ServedModels
 from domain.errors import InvalidValueError, UnknownModelError
@@ -21,7 +23,7 @@ def forecast_all():
     registry.add("lightgbm", "r2", {"test_mape": 2.0})
     registry.set_alias("lightgbm", "champion", 1)
     return ForecastAll(ServedModels(registry, InMemoryModelLoader(registry)), InProcessRunner(),
-                       ParquetForecastWriter())
+                       ParquetForecastWriter(), CsvHistorySource())
 
 
 def test_every_series_of_the_version_in_chunks(forecast_all, tmp_path):
@@ -36,6 +38,31 @@ def test_every_series_of_the_version_in_chunks(forecast_all, tmp_path):
     latest = forecast_all(BatchRequest(model="lightgbm", output=str(tmp_path / "g.parquet"), confidence=None))
     plain = pd.read_parquet(tmp_path / "g.parquet")
     assert latest.version.version == 2 and latest.horizon == 52 and plain["lower"].isna().all()
+
+
+def test_every_series_of_a_table_from_its_own_last_date(forecast_all, tmp_path):
+    table = tmp_path / "recent.csv"
+    weeks = pd.date_range("2012-09-07", periods=6, freq="W-FRI")
+    rows = [("A", d, 10.0 + k) for k, d in enumerate(weeks)] + [("B", d, 5.0) for d in weeks[:3]]
+    pd.DataFrame(rows, columns=["item", "week", "sales"]).assign(week=lambda f: f.week.dt.date).to_csv(table,
+                                                                                                        index=False)
+    report = forecast_all(BatchRequest(model="lightgbm@champion", output=str(tmp_path / "f.parquet"), horizon=2,
+                                       data=str(table), chunk=1))
+    found = pd.read_parquet(tmp_path / "f.parquet")
+    assert (report.series, report.rows) == (2, 4)
+    origins = found.groupby("series_id")["origin"].first().astype(str).to_dict()
+    assert origins == {"A": "2012-10-12", "B": "2012-09-21"}  # each from its own last week
+    assert found[found.series_id == "A"]["prediction"].tolist() == [15.0, 15.0]  # the fake: the last value
+    assert found.set_index("series_id")["baseline"].to_dict() == {"A": False, "B": True}  # B: under 4 weeks
+
+
+def test_a_table_with_a_gap_names_the_series_and_writes_nothing(forecast_all, tmp_path):
+    table = tmp_path / "recent.csv"
+    pd.DataFrame({"series": ["A", "A"], "date": ["2012-09-07", "2012-09-21"], "value": [1.0, 2.0]}).to_csv(
+        table, index=False)
+    with pytest.raises(InvalidValueError, match="series A has a gap"):
+        forecast_all(BatchRequest(model="lightgbm", output=str(tmp_path / "f.parquet"), data=str(table)))
+    assert not (tmp_path / "f.parquet").exists()
 
 
 def test_bad_requests_and_unknown_models(forecast_all, tmp_path):

@@ -8,8 +8,11 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 from adapters.forecasting.calendars import WALMART, holiday_calendar
-from adapters.forecasting.features import FEATURES, Seasonality, YearAgo, origin_rows, training_design
-from adapters.forecasting.pyfunc import Calibration, PortfolioForecaster
+from adapters.forecasting.calibration import Calibration
+from adapters.forecasting.features import FEATURES, origin_rows, training_design
+from adapters.forecasting.fitted import FittedSeries
+from adapters.forecasting.pyfunc import PortfolioForecaster
+from adapters.forecasting.seasonality import Seasonality, YearAgo
 from adapters.forecasting.statistical import SeasonalNaive, with_baseline
 from domain.frequency import WEEKLY_FRIDAY, frequency
 
@@ -100,8 +103,8 @@ def test_what_a_member_cannot_forecast_the_baseline_does():
     history[:, 2] = np.nan  # not started yet
     grid = np.full((4, 3), 1.0)
     grid[:, 1:] = np.nan
-    filled, count = with_baseline(grid, history, 52)
-    assert count == 1 and (filled[:, 0] == 1.0).all()
+    filled, baseline = with_baseline(grid, history, 52)
+    assert baseline.tolist() == [False, True, False] and (filled[:, 0] == 1.0).all()
     assert (filled[:, 1] == history[-1, 1]).all()  # shorter than a season: its last value
     assert np.isnan(filled[:, 2]).all()
 
@@ -132,10 +135,10 @@ def forecaster() -> PortfolioForecaster:
     steps = np.tile(np.arange(1, 13), 30)
     predicted = RNG.uniform(90, 110, size=len(steps))
     calibration = Calibration.from_windows([(steps, np.full(len(steps), 100.0), predicted)])
-    dates = [d.isoformat() for d in WEEKLY_FRIDAY.after(WEEKS[-1].item(), 52)]
-    return PortfolioForecaster(model_key="lightgbm", series=np.array(["3", "7", "CA_9"]), periods=WEEKS[-65:],
-                               dates=dates, predictions=PREDICTIONS, history=SALES[-65:], calibration=calibration,
-                               unit="week", requirements=[])
+    return PortfolioForecaster(model_key="seasonal_naive", member=FittedSeries("seasonal_naive", SeasonalNaive(52)),
+                               seasonality=WEEKLY, series=np.array(["3", "7", "CA_9"]), periods=WEEKS,
+                               predictions=PREDICTIONS, baseline=np.zeros(3, dtype=bool), history=SALES,
+                               calibration=calibration, history_periods=52, requirements=[])
 
 
 def test_forecaster_contract():
@@ -168,8 +171,8 @@ def test_wider_interval_at_higher_confidence():
         ({"series_id": ["3"], "horizon": [0]}, "horizon must be in 1..52 weeks"),
         ({"series_id": ["3"], "horizon": [2.5]}, "horizon must be a whole number"),
         ({"series_id": ["3"], "horizon": [2], "confidence_level": [1.5]}, "confidence_level must be strictly between"),
-        ({"series_id": ["3"]}, "input needs columns series_id and horizon"),
-        ({"horizon": [3]}, "input needs columns series_id and horizon"),
+        ({"series_id": ["3"]}, "input needs columns series_id, horizon, confidence_level"),
+        ({"horizon": [3]}, "input needs columns series_id, horizon, confidence_level"),
     ],
 )
 def test_forecaster_rejects_bad_input(frame, message):

@@ -160,6 +160,13 @@ def test_ragged_series_with_text_ids(tmp_path):
         SOURCE.load(write(tmp_path, ended))
 
 
+def test_digits_of_other_scripts_are_text_ids(tmp_path):
+    dates = pd.date_range("2020-01-06", periods=3, freq="7D")
+    frame = pd.concat([pd.DataFrame({"item": item, "week": dates, "demand": 5.0}) for item in ("٣", "²", "3", "12")])
+    table = SOURCE.load(write(tmp_path, frame))
+    assert list(table.panel.series) == ["3", "12", "²", "٣"]  # numbers by value, then text; ٣ is not 3
+
+
 def test_daily_and_monthly_panels_and_their_calendars(tmp_path):
     daily = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=40).strftime("%Y-%m-%d"),
                           "y": 1.0})

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from adapters.memory.models import InMemoryModelLoader
+from adapters.memory.registry import InMemoryModelRegistry
 from application.breaker import BreakerRegistry
 from application.serving import ServedModels
 from domain.errors import TrackingUnavailableError

@@ -5,6 +5,7 @@ import pytest
 
 from domain.calendar import is_holiday_week
 from domain.errors import DataError, InvalidValueError
+from domain.forecasts import is_number, series_order
 from domain.frequency import frequency
 from domain.training import EvaluationProtocol, parse_model_keys
 
@@ -49,6 +50,16 @@ def test_protocol_bounds():
         EvaluationProtocol().check_length(100)
 
 
+@pytest.mark.parametrize(("periods", "folds"), [(117, 4), (116, 3), (91, 2), (90, 1), (78, 1), (500, 4)])
+def test_the_folds_fit_the_history(periods, folds):
+    assert EvaluationProtocol().fitted_to(periods).folds == folds
+
+
+def test_a_table_without_room_for_one_fold_is_refused_with_the_numbers():
+    with pytest.raises(DataError, match=r"spans 77 weeks; it needs at least 78: a season \(52\) .* one fold \(13\)"):
+        EvaluationProtocol().fitted_to(77)
+
+
 @pytest.mark.parametrize(("name", "season", "horizon", "stride", "longest", "shortest"), [
     ("daily", 7, 14, 91, 28, 7 + 4 * 91 + 14 + 1),
     ("weekly", 52, 12, 13, 52, 52 + 4 * 13 + 12 + 1),
@@ -69,3 +80,12 @@ def test_model_keys():
     assert parse_model_keys(" XGBoost, lightgbm,xgboost") == ("xgboost", "lightgbm")
     with pytest.raises(InvalidValueError, match="prophet"):
         parse_model_keys("lightgbm,prophet")
+
+
+@pytest.mark.parametrize(("ids", "ordered"), [
+    (["10", "2", "b", "a"], ["2", "10", "a", "b"]),
+    (["٣", "3", "²", "1"], ["1", "3", "²", "٣"]),  # other scripts' digits are text, never numbers
+])
+def test_series_order_numbers_by_value_then_text(ids, ordered):
+    assert series_order(ids) == ordered
+    assert [is_number(s) for s in ordered[:2]] == [True, True] and not any(is_number(s) for s in ordered[2:])

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from adapters.memory.models import InMemoryModelLoader
+from adapters.memory.registry import InMemoryModelRegistry
 from adapters.memory.runs import InMemoryRunRepository
 from application.benchmark import BenchmarkRequest, RankRuns
 from application.dashboard import DescribeRegistry, ForecastSeries, RunSnapshot, overview

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.memory.locks import ThreadLocks
-from adapters.memory.registry import InMemoryModelLoader, InMemoryModelRegistry
+from adapters.memory.models import InMemoryModelLoader
+from adapters.memory.registry import InMemoryModelRegistry
 from application.serving import (
     CheckHealth,
     ForecastRequest,
