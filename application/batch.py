@@ -1,14 +1,14 @@
-"""ForecastAll: every series' forecast of one registered version, from its training origin or from
-a table of histories, written to a file in chunks."""
+"""ForecastAll: every series' forecast of one registered version, from the latest actuals, its
+training origin or a table of histories, written to a file in chunks."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.ports import ForecastModel, ForecastWriter, History, HistorySource, Progress, TaskRunner
-from application.serving import ServedModels
-from domain.columns import RECOGNISE, ColumnSpec
+from application.actuals import LatestActuals
+from application.ports import ForecastLog, ForecastModel, ForecastWriter, History, Progress, TaskRunner
+from application.serving import LATEST, ORIGINS, SERVED, ServedModels
 from domain.errors import InvalidValueError
 from domain.forecasts import DEFAULT_CONFIDENCE, ForecastPoint, check_confidence, check_horizon
 from domain.models import ModelVersion, check_model_name, parse_version_ref
@@ -23,11 +23,14 @@ class BatchRequest:
     horizon: int | None = None  # None: the version's longest
     confidence: float | None = DEFAULT_CONFIDENCE  # None: no intervals
     chunk: int = DEFAULT_CHUNK
-    data: str | None = None  # a table of histories: its series, each from its own last date (None: the stored origin)
-    columns: ColumnSpec = RECOGNISE
+    history: History | None = None  # a table of histories: its series, each from its own last date
+    source: str = ""  # where that table came from, in words
+    origin: str = LATEST  # without a history: the latest actuals of the store, or the `training` origin
 
     def __post_init__(self) -> None:
         check_model_name(self.reference[0])
+        if self.origin not in ORIGINS:
+            raise InvalidValueError(f"origin is one of {', '.join(ORIGINS)}, not {self.origin!r}")
         if self.horizon is not None:
             check_horizon(self.horizon)
         if self.confidence is not None:
@@ -67,15 +70,25 @@ def forecast_history_chunk(model: ForecastModel, history: History, horizon: int,
 
 
 class ForecastAll:
-    """Rules: the version is named by number, alias or (alone) its latest; every series it knows is
-    forecast from its training origin, or, given a table, every series of the table from its own
-    last date; for the horizon asked for (its longest by default), in chunks of series that are
-    tasks of the runner (the loaded version reaches each worker once); the file is written chunk by
-    chunk and appears whole or not at all."""
+    """Rules: the version is named by number, alias or (alone) its latest; given a table, every series
+    of the table is forecast from its own last date; else every series the actuals store holds of the
+    version's dataset from its latest actuals, or, when the store holds none (or `training` is asked
+    for), every series the version knows from its training origin; for the horizon asked for (its
+    longest by default), in chunks of series that are tasks of the runner (the loaded version reaches
+    each worker once); the file is written chunk by chunk and appears whole or not at all; the
+    forecasts are logged beside the actuals."""
 
-    def __init__(self, models: ServedModels, runner: TaskRunner, writer: ForecastWriter,
-                 histories: HistorySource) -> None:
-        self._models, self._runner, self._writer, self._histories = models, runner, writer, histories
+    def __init__(self, models: ServedModels, runner: TaskRunner, writer: ForecastWriter, latest: LatestActuals,
+                 log: ForecastLog) -> None:
+        self._models, self._runner, self._writer, self._latest, self._log = models, runner, writer, latest, log
+
+    def _history(self, request: BatchRequest, model: ForecastModel) -> tuple[History | None, str]:
+        if request.history is not None:
+            return request.history, f"from the last date of each series of {request.source or 'the table'}"
+        found = self._latest.snapshot(model.dataset) if request.origin == LATEST and model.dataset else None
+        if found is not None and found.history.series:
+            return found.history, f"from the latest actuals of {model.dataset}"
+        return None, "from the training origin"
 
     def __call__(self, request: BatchRequest, progress: Progress = lambda message: None) -> BatchReport:
         version = self._models.resolve(*request.reference)
@@ -84,10 +97,9 @@ class ForecastAll:
         if horizon > model.max_horizon:
             raise InvalidValueError(f"horizon must be in 1..{model.max_horizon} {model.unit}s for {version.uri}, "
                                     f"not {horizon}")
-        history = self._histories.read(request.data, request.columns) if request.data else None
+        history, origin = self._history(request, model)
         ids = list(history.series if history is not None else model.series_ids)
         chunks = [ids[start : start + request.chunk] for start in range(0, len(ids), request.chunk)]
-        origin = f"from the last date of each series of {request.data}" if history else "from the training origin"
         progress(f"{version.uri}: {len(ids):,} series x {horizon} {model.unit}s {origin} in {len(chunks)} chunk(s), "
                  f"run {self._runner.describe()}")
         shared = self._runner.share(model)
@@ -100,6 +112,7 @@ class ForecastAll:
             for number, task in enumerate(pending, start=1):
                 points = task.result()
                 sink.write(points)
+                self._log.log(version, model.dataset, SERVED, points, request.confidence)
                 rows += len(points)
                 progress(f"chunk {number}/{len(chunks)}: {rows:,} rows")
         return BatchReport(version=version, series=len(ids), rows=rows, horizon=horizon, output=request.output)

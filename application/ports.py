@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from domain.actuals import ActualRecord, ActualsReceipt, DatasetActuals
 from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
 from domain.forecasts import ForecastPoint
+from domain.frequency import Frequency
 from domain.models import ModelVersion, Promotion, RegisteredModel
+from domain.monitoring import SettledPoint
 from domain.predictions import PredictionTable
 from domain.runs import Experiment, Run
 from domain.training import DatasetInfo, EvaluationProtocol
@@ -24,9 +27,12 @@ T_co = TypeVar("T_co", covariant=True)
 
 
 class SalesDataset(Protocol):
-    """A validated panel of series; only its identity matters to the application."""
+    """A validated panel of series: its identity, and its rows as the actuals store keeps them."""
 
     info: DatasetInfo
+
+    def history(self) -> History:
+        """Its rows: series id, date, value."""
 
 
 class ServableModel(Protocol):
@@ -35,6 +41,9 @@ class ServableModel(Protocol):
     @property
     def requirements(self) -> Sequence[str]:
         """The pip requirements it needs to load and forecast."""
+
+    def training_forecast(self, confidence: float) -> tuple[ForecastPoint, ...]:
+        """Its forecast of every series and step from its training origin, with intervals at `confidence`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +64,9 @@ class SalesSource(Protocol):
         """Load and validate a long table of series (None: the built-in synthetic one), its id, time
         and target columns as `columns` names them or recognised by name, its frequency, filling and
         holidays as `panel` says; DataError if unusable."""
+
+    def from_history(self, history: History, name: str, panel: PanelSpec = INFER) -> SalesDataset:
+        """The same checks and table of rows already read (the actuals store's)."""
 
 
 class Pending(Protocol[T_co]):
@@ -179,6 +191,7 @@ class ForecastModel(Protocol):
     """A loaded model version that can forecast, from its stored origin or from a history."""
 
     series_ids: tuple[str, ...]  # the series it was trained on
+    dataset: str  # the name of the table it was trained on: its series' namespace in the actuals store
     last_period: date  # its training origin
     max_horizon: int
     default_horizon: int
@@ -197,6 +210,9 @@ class ForecastModel(Protocol):
 
     def history(self, series_id: str) -> tuple[tuple[date, float], ...]:
         """The recent values of a series it was trained on, oldest first; UnknownSeriesError."""
+
+    def half_widths(self, confidence: float) -> Sequence[float]:
+        """The half width of its interval at `confidence`, relative to the prediction, per step from 1."""
 
 
 class HistorySource(Protocol):
@@ -232,16 +248,67 @@ class Locks(Protocol):
     def hold(self, key: str) -> AbstractContextManager[None]:
         """Wait until no other holder (any process using the same locks) has `key`, then hold it."""
 
+    def attempt(self, key: str) -> AbstractContextManager[bool]:
+        """Hold `key` if nobody else does (True), else hold nothing (False); never waits."""
+
+
+class ActualsStore(Protocol):
+    """Actuals as they arrive, per dataset, never overwritten (domain.actuals)."""
+
+    def describe(self) -> str:
+        """Where: 'duckdb actuals.duckdb', 'postgresql postgresql://***@host/db'."""
+
+    def append(self, dataset: str, history: History, frequency: Frequency | None, source: str) -> ActualsReceipt:
+        """Store a batch in one transaction (DataError naming the first broken rule, nothing stored)."""
+
+    def datasets(self) -> list[DatasetActuals]:
+        """Every dataset the store holds."""
+
+    def history(self, dataset: str, series: list[str] | None = None) -> History:
+        """The values in force of the dataset's series (these, if given), each series oldest first."""
+
+    def latest(self, dataset: str) -> tuple[History, dict[str, tuple[date, datetime]]]:
+        """Every series' values in force, and per series its last period and when its latest value arrived."""
+
+    def records(self, dataset: str, series_id: str) -> list[ActualRecord]:
+        """Every value stored for the series, corrections included."""
+
+    def scales(self, dataset: str, origin: date, season: int) -> dict[str, float]:
+        """Per series, the mean absolute error of the value one season before, up to `origin`."""
+
+    def trained(self, dataset: str) -> int:
+        """The revision the dataset's last training read (0 if none)."""
+
+    def mark_trained(self, dataset: str, revision: int) -> None:
+        """Record that a training read the dataset at this revision."""
+
+
+class ForecastLog(Protocol):
+    """Every forecast a version made, beside the actuals that settle them."""
+
+    def log(self, version: ModelVersion, dataset: str, source: str, points: Sequence[ForecastPoint],
+            confidence: float | None) -> None:
+        """Keep these forecasts (source: training, api, batch)."""
+
+    def settled(self, version: ModelVersion, source: str) -> list[SettledPoint]:
+        """The version's forecasts of `source` whose period has an actual, with the actual in force."""
+
+    def served(self, dataset: str, series_id: str) -> list[SettledPoint]:
+        """The forecasts served for a series (not its training ones), each with its actual if one arrived
+        (NaN if not)."""
+
 
 class ModelRegistry(Protocol):
     def models(self) -> list[RegisteredModel]:
-        """Every registered model with its newest version and that version's test metrics."""
+        """Every registered model with its newest version and that version's summary metrics (test_*,
+        backtest_*, overall_*)."""
 
     def resolve(self, name: str, ref: str) -> ModelVersion:
         """A version by number, `latest`, alias or legacy stage; UnknownModelError if none."""
 
     def evaluation_metrics(self, version: ModelVersion) -> dict[str, float]:
-        """The summary metrics (test_*, backtest_*, overall_*) of the run that produced the version."""
+        """The metrics of the run that produced the version: each window's (fold<k>_*, test_*) and their
+        means (backtest_*, overall_*)."""
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
         """The versions registered from the run, of any model; empty if none."""

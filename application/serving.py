@@ -10,9 +10,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
-from application.ports import ForecastModel, History, Locks, ModelLoader, ModelRegistry
+from application.actuals import LatestActuals
+from application.ports import ForecastLog, ForecastModel, History, Locks, ModelLoader, ModelRegistry
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, check_confidence, check_horizon, series_id
+from domain.forecasts import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_HORIZON,
+    Forecast,
+    ForecastPoint,
+    check_confidence,
+    check_horizon,
+    series_id,
+)
 from domain.leaderboard import evidence_split
 from domain.models import (
     CHAMPION,
@@ -29,6 +38,9 @@ from domain.models import (
 
 T = TypeVar("T")
 FALLBACK_MODEL = "lightgbm"
+LATEST, TRAINING_ORIGIN = "latest", "training"
+ORIGINS = (LATEST, TRAINING_ORIGIN)
+SERVED = "served"  # the source of the forecasts the API, the dashboard and `forecast` log
 DEFAULT_MODEL_KEY = ("", "default model")  # no model is named "": a key of its own in the reference cache
 
 
@@ -137,11 +149,14 @@ class ForecastRequest:
     model_version: str | None = None  # None: the default model's champion, or `latest` of a named model
     include_intervals: bool = True
     confidence_level: float = DEFAULT_CONFIDENCE
-    history: History | None = None  # None: the forecast from the version's training origin
+    history: History | None = None  # None: from the latest actuals of the store (or `origin`)
+    origin: str = LATEST  # without a history: `latest` actuals of the store, or the `training` origin
 
     def __post_init__(self) -> None:
         if not self.series_ids and self.history is None:
             raise InvalidValueError("give series_id or a non-empty series_ids")
+        if self.origin not in ORIGINS:
+            raise InvalidValueError(f"origin is one of {', '.join(ORIGINS)}, not {self.origin!r}")
         object.__setattr__(self, "series_ids", tuple(series_id(s) for s in self.series_ids))
         check_horizon(self.horizon)
         check_confidence(self.confidence_level)
@@ -186,11 +201,24 @@ class ForecastSales:
     model serves its `latest` unless the version is given: a number, `latest`, an alias or a
     legacy stage; intervals follow the confidence level. With a history, each series is forecast
     from the last date of its own rows (the series asked for, or all of the history's); without
-    one, from the version's training origin."""
+    one, from the latest actuals the store holds of the version's dataset (when it holds every series
+    asked for and one of them has news since the version was registered; else the stored forecast,
+    the same answer) or, asked for `training`, from the training origin. Every forecast is logged."""
 
-    def __init__(self, registry: ModelRegistry, models: ServedModels,
+    def __init__(self, registry: ModelRegistry, models: ServedModels, latest: LatestActuals, log: ForecastLog,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._registry, self._models, self._clock = registry, models, clock
+        self._registry, self._models, self._latest, self._log, self._clock = registry, models, latest, log, clock
+
+    def _from_latest(self, version: ModelVersion, model: ForecastModel, series: list[str], horizon: int,
+                     confidence: float | None) -> tuple[ForecastPoint, ...]:
+        snapshot = self._latest.snapshot(model.dataset) if model.dataset else None
+        ends = [snapshot.arrivals.get(s) for s in series] if snapshot is not None else [None]
+        if snapshot is None or any(end is None for end in ends):
+            return model.forecast(series, horizon, confidence)
+        registered = (version.created_at or datetime.max.replace(tzinfo=UTC)).astimezone(UTC).replace(tzinfo=None)
+        if all(end is not None and end[0] == model.last_period and end[1] <= registered for end in ends):
+            return model.forecast(series, horizon, confidence)  # nothing new: what the history would give
+        return model.forecast_history(snapshot.history.select(series), series, horizon, confidence)
 
     def __call__(self, request: ForecastRequest) -> ForecastResult:
         if request.model_name:
@@ -203,8 +231,11 @@ class ForecastSales:
         series = list(dict.fromkeys(request.series_ids))
         if request.history is not None:
             points = model.forecast_history(request.history, series or None, request.horizon, confidence)
-        else:
+        elif request.origin == TRAINING_ORIGIN:
             points = model.forecast(series, request.horizon, confidence)
+        else:
+            points = self._from_latest(version, model, series, request.horizon, confidence)
+        self._log.log(version, model.dataset, SERVED, points, confidence)
         forecast = Forecast(
             model_name=version.name, model_version=version.version, confidence_level=confidence, points=points
         )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from application.monitoring import TrainingLedger
 from application.ports import ExperimentTracker, ModelTrainer, Progress, SalesDataset, SalesSource
 from domain.columns import ColumnSpec, PanelSpec
 from domain.errors import TrainingError
@@ -25,6 +26,7 @@ class TrainRequest:
     horizon: int | None = None  # None: the default of the panel's frequency
     folds: int = EvaluationProtocol().folds
     register: bool = True
+    actuals: str | None = None  # train on this dataset's actuals to date (then data_path is not read)
 
     def protocol(self, dataset: DatasetInfo) -> EvaluationProtocol:
         """The protocol for this dataset: its frequency's horizon unless one was asked for."""
@@ -47,6 +49,7 @@ class TrainingReport:
     experiment: str
     protocol: EvaluationProtocol
     outcomes: tuple[ModelOutcome, ...]
+    actuals_revision: int = 0  # of the dataset in the actuals store, once the table was in it
 
     @property
     def failed(self) -> tuple[ModelOutcome, ...]:
@@ -72,18 +75,32 @@ def _run_name(model: str, now: datetime) -> str:
 
 class TrainModels:
     """Rules: every model gets its own run named `<model>-<timestamp>`, tagged with its
-    model_type, dataset, data hash, columns, frequency, holiday calendar and folds; the protocol
-    follows the panel's frequency, with as many of the folds asked for as the history holds (at
-    least one, said when fewer); a model that fails to train leaves its run FAILED and the other
-    models still train; only a model that trained is registered.
+    model_type, dataset, data hash, columns, frequency, holiday calendar, folds and the actuals
+    revision it trained on; the protocol follows the panel's frequency, with as many of the folds
+    asked for as the history holds (at least one, said when fewer); the table goes into the actuals
+    store before any model trains (or comes from it); a model that fails to train leaves its run
+    FAILED and the other models still train; only a model that trained is registered, and its
+    forecast from the training origin is logged beside the actuals.
     """
 
-    def __init__(self, sales: SalesSource, trainer: ModelTrainer, tracker: ExperimentTracker,
+    def __init__(self, sales: SalesSource, trainer: ModelTrainer, tracker: ExperimentTracker, ledger: TrainingLedger,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._sales, self._trainer, self._tracker, self._clock = sales, trainer, tracker, clock
+        self._sales, self._trainer, self._tracker, self._ledger, self._clock = sales, trainer, tracker, ledger, clock
+
+    def _dataset(self, request: TrainRequest, progress: Progress) -> tuple[SalesDataset, int]:
+        """The table to train on, kept in the actuals store, and the actuals revision it holds."""
+        if request.actuals:
+            history, revision = self._ledger.table(request.actuals)
+            dataset = self._sales.from_history(history, request.actuals, request.panel)
+        else:
+            dataset = self._sales.load(request.data_path, request.dataset_name, request.columns, request.panel)
+        receipt = self._ledger.keep_table(dataset)
+        if receipt.batch is not None:
+            progress(f"actuals store: {receipt.describe()}")
+        return dataset, revision if request.actuals else receipt.revision
 
     def __call__(self, request: TrainRequest, progress: Progress = lambda message: None) -> TrainingReport:
-        dataset = self._sales.load(request.data_path, request.dataset_name, request.columns, request.panel)
+        dataset, revision = self._dataset(request, progress)
         info = dataset.info
         asked = request.protocol(info)
         progress(f"{info.name}: {info.describe()}; {info.columns}; holidays: {info.holidays}")
@@ -95,17 +112,20 @@ class TrainModels:
             progress(f"{info.name}: {folds}")
         self._trainer.prepare(request.models, dataset, protocol, progress)
         count = len(request.models)
+        tags = {"folds": folds, "actuals_revision": str(revision)}
         outcomes = tuple(self._train(model, dataset, protocol, request, _prefixed(progress, f"[{n}/{count}] {model}"),
-                                     folds) for n, model in enumerate(request.models, start=1))
-        return TrainingReport(dataset=info, experiment=request.experiment_name, protocol=protocol, outcomes=outcomes)
+                                     tags) for n, model in enumerate(request.models, start=1))
+        self._ledger.trained(info.name, revision)
+        return TrainingReport(dataset=info, experiment=request.experiment_name, protocol=protocol, outcomes=outcomes,
+                              actuals_revision=revision)
 
     def _train(self, model: str, dataset: SalesDataset, protocol: EvaluationProtocol, request: TrainRequest,
-               say: Progress, folds: str) -> ModelOutcome:
+               say: Progress, shared: Mapping[str, str]) -> ModelOutcome:
         say("training")
         started = time.perf_counter()
         info = dataset.info
         tags = {"model_type": MODEL_TYPES[model], "dataset": info.name, "data_sha256": info.sha256,
-                "columns": info.columns, "frequency": info.frequency.code, "holidays": info.holidays, "folds": folds,
+                "columns": info.columns, "frequency": info.frequency.code, "holidays": info.holidays, **shared,
                 **({"filled": info.filled} if info.filled else {})}
         run_id, version, trained, error = "", None, None, None
         try:
@@ -116,6 +136,7 @@ class TrainModels:
                 run.log_trained(trained)
                 if request.register:
                     version = run.register(trained)
+                    self._ledger.keep_forecast(version, info.name, trained.servable)
         except TrainingError as exc:
             error = str(exc)
         seconds = time.perf_counter() - started

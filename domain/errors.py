@@ -72,3 +72,7 @@ class TrainingError(DomainError):
 
 class ComputeUnavailableError(DomainError):
     """The cluster that runs the fits cannot be reached, or has no worker left."""
+
+
+class BusyError(DomainError):
+    """Another process holds the work this one would do (a retrain already running)."""

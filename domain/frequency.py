@@ -118,6 +118,18 @@ def frequency(name: str, anchor: str = "") -> Frequency:
 WEEKLY_FRIDAY = frequency("weekly", "FRI")  # the Walmart table's
 
 
+def frequency_of_code(code: str) -> Frequency:
+    """The frequency a code names: D, W-MON..W-SUN, MS (month start) or ME (month end)."""
+    text = code.strip().upper()
+    if text == "D":
+        return frequency("daily")
+    if text.startswith("W-") and text[2:] in WEEKDAYS:
+        return frequency("weekly", text[2:])
+    if text in ("MS", "ME"):
+        return frequency("monthly", "start" if text == "MS" else "end")
+    raise InvalidValueError(f"unknown frequency code {code!r}; one of D, W-MON..W-SUN, MS, ME")
+
+
 def parse_frequency(text: str) -> str:
     """The frequency a user names (`--freq`): daily, weekly or monthly, or D, W, M; its anchor comes from the data."""
     found = ALIASES.get(text.strip().lower().split("-")[0])

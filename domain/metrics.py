@@ -25,6 +25,7 @@ TEST_SPLIT = "test"
 BACKTEST_SPLIT = "backtest"  # the mean of the backtest folds
 OVERALL_SPLIT = "overall"  # the mean of every window: the folds and the test window
 SUMMARY_PREFIXES = (f"{TEST_SPLIT}_", f"{BACKTEST_SPLIT}_", f"{OVERALL_SPLIT}_")  # what a version is judged by
+WINDOW_PREFIXES = (*SUMMARY_PREFIXES, "fold")  # and each window it was judged on
 
 _ALIASES = {f"{name}metric": name for name in ("mape", "rmse", "mae", "smape", "mase", "wmape")}
 _SPLIT = re.compile(r"^(test|backtest|overall|val|train|fold\d+)_(.+)$")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 DEFAULT_WAREHOUSE = "results/warehouse.duckdb"
+DEFAULT_ACTUALS = "actuals.duckdb"  # beside the default MLflow store, in the working directory
 DEFAULT_OUTPUT_DIR = "results/benchmarks"
 SOURCES = ("mlflow", "duckdb", "json")
 
@@ -26,11 +27,13 @@ class Settings:
     jobs: int | None = None  # fits run on a local Dask cluster of this many worker processes
     distributed_fit: bool = False  # lightgbm and xgboost train with lightgbm.dask / xgboost.dask on the cluster
     design_rows: int | None = None  # candidate rows past which a design is a sample; None: the trainer's default
+    actuals: str = DEFAULT_ACTUALS  # the actuals store: a DuckDB file, or a postgresql:// URI
 
     @classmethod
     def from_env(cls, tracking_uri: str | None = None, warehouse: str | None = None, source: str | None = None,
                  results_json: str | None = None, threads: int | None = None, scheduler: str | None = None,
-                 jobs: int | None = None, distributed_fit: bool = False, design_rows: int | None = None) -> Settings:
+                 jobs: int | None = None, distributed_fit: bool = False, design_rows: int | None = None,
+                 actuals: str | None = None) -> Settings:
         scheduler = scheduler or (None if jobs else os.environ.get("DASK_SCHEDULER_ADDRESS") or None)
         return cls(
             threads=threads, scheduler=scheduler, jobs=jobs, distributed_fit=distributed_fit, design_rows=design_rows,
@@ -39,8 +42,14 @@ class Settings:
             source=source or os.environ.get("ML_PORTFOLIO_SOURCE") or "mlflow",
             results_json=results_json or str(Path(DEFAULT_OUTPUT_DIR) / "mlflow_benchmark_results.json"),
             api_token=os.environ.get("ML_PORTFOLIO_API_TOKEN") or None,
+            actuals=actuals or os.environ.get("ML_PORTFOLIO_ACTUALS") or DEFAULT_ACTUALS,
         )
 
+
+    @property
+    def actuals_kind(self) -> str:
+        """Which database holds the actuals: `postgresql` for a postgresql:// URI, else `duckdb` (a file)."""
+        return "postgresql" if self.actuals.startswith(("postgresql://", "postgres://")) else "duckdb"
 
     @property
     def compute(self) -> str:

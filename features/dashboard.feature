@@ -41,6 +41,13 @@ Feature: The dashboard in a browser
     And the uploaded history's forecast has 12 weeks from 2012-08-10, as the registered version forecasts them
     And a screenshot of the page is kept
 
+  Scenario: The Monitoring page shows each served alias on the actuals, against its backtest, with drift
+    Given a dashboard over the store after 4 weeks of actuals arrived, series 1 to 3 selling 1.5 times the forecast
+    When I open the "Monitoring" page
+    Then the served table has lightgbm@champion with 180 settled periods and its drift flags series 1, 2 and 3
+    And it draws 2 plots
+    And a screenshot of the page is kept
+
   Scenario: The series picker finds one series among 10,000
     Given a dashboard over a version that forecasts 10,000 series
     When I open the "Forecasts" page

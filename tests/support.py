@@ -114,3 +114,21 @@ def write_predictions(path: Path, rows: int) -> None:
     predicted = actual + np.where(np.arange(rows) % 2 == 0, 10.0, -10.0)
     dates = pd.date_range("2000-01-01", periods=rows, freq="min").strftime("%Y-%m-%d %H:%M")
     pd.DataFrame({"date": dates, "actual": actual, "predicted": predicted}).to_csv(path, index=False)
+
+
+def duckdb_actuals(folder: Path):
+    """An actuals store and its forecast log in a DuckDB file of the folder (the embedded default)."""
+    from adapters.actuals.log import DuckDbForecastLog
+    from adapters.actuals.store import DuckDbActualsStore
+
+    path = str(folder / "actuals.duckdb")
+    return DuckDbActualsStore(path), DuckDbForecastLog(path)
+
+
+def forecast_sales(registry, models, folder: Path):
+    """ForecastSales over these fakes, with an actuals store (and log) of the folder's."""
+    from application.actuals import LatestActuals
+    from application.serving import ForecastSales
+
+    store, log = duckdb_actuals(folder)
+    return ForecastSales(registry, models, LatestActuals(store), log)

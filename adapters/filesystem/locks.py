@@ -23,14 +23,30 @@ class FileLocks:
         self._scope = scope
         self._folder = Path(folder or Path(tempfile.gettempdir()) / "ml-portfolio-locks")
 
+    def _path(self, key: str) -> Path:
+        self._folder.mkdir(parents=True, exist_ok=True)
+        return self._folder / f"{hashlib.sha256(f'{self._scope} {key}'.encode()).hexdigest()[:32]}.lock"
+
     @contextmanager
     def hold(self, key: str) -> Iterator[None]:
         """Wait for the lock named `key`, hold it for the block."""
-        self._folder.mkdir(parents=True, exist_ok=True)
-        path = self._folder / f"{hashlib.sha256(f'{self._scope} {key}'.encode()).hexdigest()[:32]}.lock"
-        with path.open("a") as handle:
+        with self._path(key).open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def attempt(self, key: str) -> Iterator[bool]:
+        """Hold the lock named `key` for the block if nobody holds it (True); else go on without it (False)."""
+        with self._path(key).open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

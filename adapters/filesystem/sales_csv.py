@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from adapters.forecasting.synthetic import synthetic_walmart
 from adapters.forecasting.table import HistoryRows, SalesTable, read_history, read_table
+from application.ports import History
 from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
 from domain.errors import DataError
 
@@ -68,6 +70,14 @@ class CsvSalesSource:
         raw, content = read_file(path)
         return read_table(raw, source=str(Path(path).resolve()), name=name or Path(path).stem.lower(),
                           content=content, columns=columns, panel=panel)
+
+    def from_history(self, history: History, name: str, panel: PanelSpec = INFER) -> SalesTable:
+        ids, dates, values = history.rows()
+        raw = pd.DataFrame({"series_id": np.asarray(ids, dtype=object), "date": pd.to_datetime(np.asarray(dates)),
+                            "value": np.asarray(values, dtype=np.float64)})
+        content = pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()
+        return read_table(raw, source=f"actuals of {name}", name=name, content=content,
+                          columns=ColumnSpec(id="series_id", time="date", target="value"), panel=panel)
 
 
 class CsvHistorySource:

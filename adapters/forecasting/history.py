@@ -96,7 +96,8 @@ def _fail(message: str) -> HistoryError:
     return HistoryError(f"history: {message}")
 
 
-def _check_values(ids: np.ndarray, days: np.ndarray, values: np.ndarray) -> None:
+def check_values(ids: np.ndarray, days: np.ndarray, values: np.ndarray) -> None:
+    """Every value present, finite and not negative; HistoryError naming the first row that is not."""
     for broken, why in ((np.isnan(values), "the value is missing"),
                         (np.isinf(values), "the value {} is not finite"),
                         (values < 0, "the value {} is negative")):
@@ -143,7 +144,7 @@ def panels(ids: Column, dates: Column, values: Column, frequency: Frequency,
     series = np.asarray(ids, dtype=object)
     days = _days(dates)
     numbers_of = np.asarray(values, dtype=np.float64)
-    _check_values(series, days, numbers_of)
+    check_values(series, days, numbers_of)
     periods = Periods(frequency)
     _check_dates(series, days, periods)
     codes, names = pd.factorize(series)

@@ -36,7 +36,7 @@ from adapters.forecasting.calibration import Calibration
 from adapters.forecasting.fitted import Fitted
 from adapters.forecasting.history import Column, HistoryError, HistoryForecast, HistoryPanel, panels
 from adapters.forecasting.seasonality import Seasonality
-from domain.forecasts import is_number
+from domain.forecasts import ForecastPoint, is_number
 from domain.frequency import Frequency
 
 
@@ -46,10 +46,11 @@ class PortfolioForecaster(PythonModel):
     predictions[series, step - 1] is the forecast from the training table's last period;
     history[:, series] the training table (NaN before a series started)."""
 
-    def __init__(self, *, model_key: str, member: Fitted, seasonality: Seasonality, series: np.ndarray,
+    def __init__(self, *, model_key: str, dataset: str, member: Fitted, seasonality: Seasonality, series: np.ndarray,
                  periods: np.ndarray, predictions: np.ndarray, baseline: np.ndarray, history: np.ndarray,
                  calibration: Calibration, history_periods: int, requirements: list[str]) -> None:
         self.model_key = model_key
+        self.dataset = dataset  # the name of the table it was trained on
         self.member = member
         self.seasonality = seasonality  # the frequency and holiday calendar its features were built on
         self.series = [str(s) for s in series]  # ids as the table has them
@@ -130,6 +131,17 @@ class PortfolioForecaster(PythonModel):
             lower, upper = self.bounds(prediction, confidence)
             frame["lower"], frame["upper"] = lower.ravel(), upper.ravel()
         return frame
+
+    def training_forecast(self, confidence: float) -> tuple[ForecastPoint, ...]:
+        """Every series' forecast for every step from the training origin, with its interval."""
+        lower, upper = self.bounds(self.predictions, confidence)
+        dates = [date.fromisoformat(d) for d in self.dates]
+        origin = self.last_period
+        return tuple(ForecastPoint(series_id=series, step=h + 1, date=dates[h], prediction=p, lower=lo, upper=up,
+                                   origin=origin, baseline=flag)
+                     for series, values, lows, ups, flag in zip(self.series, self.predictions.tolist(), lower.tolist(),
+                                                                upper.tolist(), self.baseline.tolist())
+                     for h, (p, lo, up) in enumerate(zip(values, lows, ups)))
 
     def forecast_history(self, ids: Column, dates: Column, values: Column, horizon: int, confidence: float | None,
                          wanted: Sequence[str] | None = None) -> HistoryForecast:

@@ -43,6 +43,27 @@ class Panel:
         return [day.item() for day in self.periods]
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryRows:
+    """A table's rows as the History a registered version forecasts from: each series from its own
+    last date (the version checks the dates against its frequency)."""
+
+    ids: np.ndarray  # str
+    dates: np.ndarray  # datetime64[D]
+    values: np.ndarray  # float64
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        return tuple(pd.unique(self.ids))
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.ids, self.dates.astype(object), self.values  # dates as datetime.date, as the port has them
+
+    def select(self, series: Sequence[str]) -> HistoryRows:
+        keep = np.isin(self.ids, np.asarray(series, dtype=object))
+        return HistoryRows(self.ids[keep], self.dates[keep], self.values[keep])
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SalesTable:
     """A validated long table (one row per series and period), its panel and its identity."""
@@ -51,6 +72,13 @@ class SalesTable:
     frame: pd.DataFrame
     panel: Panel
     calendar: YearAgoCalendar
+
+    def history(self) -> HistoryRows:
+        """Its rows as the actuals store keeps them: the panel trained on, with what `--fill` filled."""
+        sales = self.panel.sales.T  # series x periods, so the rows come series by series, oldest first
+        kept = ~np.isnan(sales)
+        column, row = np.nonzero(kept)
+        return HistoryRows(self.panel.series[column], self.panel.periods[row], sales[kept])
 
 
 def _row(index: int) -> int:
@@ -168,27 +196,6 @@ def _complete(sales: np.ndarray, ids: list[str], periods: list[date], frequency:
         sales[:] = pd.DataFrame(sales).interpolate(method="linear", axis=0, limit_area="inside").to_numpy()
     return f"filled {int(gaps.sum())} missing {frequency.unit}(s) in {len(holed)} series with " + (
         "zeros" if fill == "zero" else "values interpolated between their neighbours")
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRows:
-    """A table's rows as the History a registered version forecasts from: each series from its own
-    last date (the version checks the dates against its frequency)."""
-
-    ids: np.ndarray  # str
-    dates: np.ndarray  # datetime64[D]
-    values: np.ndarray  # float64
-
-    @property
-    def series(self) -> tuple[str, ...]:
-        return tuple(pd.unique(self.ids))
-
-    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.ids, self.dates.astype(object), self.values  # dates as datetime.date, as the port has them
-
-    def select(self, series: Sequence[str]) -> HistoryRows:
-        keep = np.isin(self.ids, np.asarray(series, dtype=object))
-        return HistoryRows(self.ids[keep], self.dates[keep], self.values[keep])
 
 
 def read_history(raw: pd.DataFrame, *, source: str, columns: ColumnSpec = RECOGNISE) -> HistoryRows:

@@ -174,7 +174,7 @@ class ForecastingModelTrainer:
         with _step(model_key, "scoring the windows"):
             evidence = evaluate(panel.sales, panel.series, found, origins, protocol.horizon, protocol.season)
         with _step(model_key, "packaging the model"):
-            servable = self._servable(model_key, self._table(table), found, origins)
+            servable = self._servable(model_key, table.info.name, self._table(table), found, origins)
         with _step(model_key, "writing artifacts"):
             files = artifacts.files(model_key, panel, found, origins, protocol, evidence)
         periods = panel.period_list()
@@ -218,13 +218,14 @@ class ForecastingModelTrainer:
         return found
 
     @staticmethod
-    def _servable(model_key: str, known: _Table, found: Forecasts, origins: Origins) -> PortfolioForecaster:
+    def _servable(model_key: str, dataset: str, known: _Table, found: Forecasts,
+                  origins: Origins) -> PortfolioForecaster:
         """The member fitted at the last period, its forecast from there for every step up to the
         horizon limit, its interval from every scored window, and the training table."""
         panel, member = known.panel, found.fitted[origins.final].for_serving()
         return PortfolioForecaster(
-            model_key=model_key, member=member, seasonality=known.data.seasonality, series=panel.series,
-            periods=panel.periods, predictions=found.grids[origins.final].T.copy(),
+            model_key=model_key, dataset=dataset, member=member, seasonality=known.data.seasonality,
+            series=panel.series, periods=panel.periods, predictions=found.grids[origins.final].T.copy(),
             baseline=found.baseline[origins.final].copy(), history=panel.sales,
             calibration=calibrate(panel.sales, [(o, found.grids[o]) for o in origins.scored], origins.final),
             history_periods=member.history_periods(), requirements=artifacts.requirements(model_key))

@@ -18,3 +18,14 @@ class ThreadLocks:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             yield
+
+    @contextmanager
+    def attempt(self, key: str) -> Iterator[bool]:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        held = lock.acquire(blocking=False)
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()

@@ -45,6 +45,10 @@ class ConstantForecastModel:
     weekly history, a series' last value (the baseline's answer when it has under `HISTORY` weeks)."""
 
     unit, frequency, default_horizon, history_periods = "week", "W-FRI", 12, HISTORY
+    dataset = ""  # trained on no table of the actuals store
+
+    def half_widths(self, confidence: float) -> list[float]:
+        return [0.1] * self.max_horizon
 
     def __init__(self, level: float, series_ids: Sequence[str] = ("1", "2", "3"),
                  last_period: date = date(2012, 10, 26), max_horizon: int = 52) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.errors import TrackingUnavailableError, UnknownModelError
-from domain.metrics import SUMMARY_PREFIXES
+from domain.metrics import SUMMARY_PREFIXES, WINDOW_PREFIXES
 from domain.models import STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel, version_number
 
 
@@ -36,7 +36,8 @@ class InMemoryModelRegistry:
             RegisteredModel(
                 name=name,
                 latest=self._with_aliases(versions[-1]),
-                metrics=self.evaluation_metrics(versions[-1]),
+                metrics={k: v for k, v in self.evaluation_metrics(versions[-1]).items()
+                         if k.startswith(SUMMARY_PREFIXES)},
                 aliases=dict(self._aliases.get(name, {})),
             )
             for name, versions in self._versions.items()
@@ -60,7 +61,7 @@ class InMemoryModelRegistry:
 
     def evaluation_metrics(self, version: ModelVersion) -> dict[str, float]:
         self._check()
-        return {k: v for k, v in self._metrics.get(version.run_id or "", {}).items() if k.startswith(SUMMARY_PREFIXES)}
+        return {k: v for k, v in self._metrics.get(version.run_id or "", {}).items() if k.startswith(WINDOW_PREFIXES)}
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
         self._check()

@@ -34,6 +34,7 @@ class PyfuncForecastModel:
     def __init__(self, forecaster: PortfolioForecaster) -> None:
         self._forecaster = forecaster
         self.series_ids = tuple(forecaster.series)
+        self.dataset: str = getattr(forecaster, "dataset", "")  # versions from before the actuals store: none
         self.last_period: date = forecaster.last_period
         self.max_horizon, self.unit = forecaster.max_horizon, forecaster.unit
         frequency = getattr(forecaster, "frequency", None)  # versions from before histories have none
@@ -48,6 +49,9 @@ class PyfuncForecastModel:
         if confidence not in self._widths:  # once per level, whatever the version caches itself
             self._widths[confidence] = self._forecaster.half_widths(confidence)
         return self._widths[confidence]
+
+    def half_widths(self, confidence: float) -> list[float]:
+        return self._half_widths(confidence).tolist()
 
     def _rows(self, series_ids: Sequence[str]) -> list[int]:
         rows = [self._forecaster.row(s) for s in series_ids]

@@ -18,7 +18,7 @@ from mlflow.exceptions import MlflowException
 
 from adapters.mlflow.errors import tracking_errors
 from domain.errors import TrackingUnavailableError, UnknownModelError
-from domain.metrics import SUMMARY_PREFIXES
+from domain.metrics import SUMMARY_PREFIXES, WINDOW_PREFIXES
 from domain.models import LEGACY_STAGES, STAGE_ALIASES, ModelVersion, Promotion, RegisteredModel, version_number
 from domain.runs import from_epoch_ms
 
@@ -66,8 +66,8 @@ class MlflowModelRegistry:
         for model in registered:
             aliases = {a: int(v) for a, v in (model.aliases or {}).items()}
             latest = self._latest_version(model.name, aliases)
-            listed.append(RegisteredModel(name=model.name, latest=latest, metrics=self.evaluation_metrics(latest),
-                                          aliases=aliases))
+            summary = {k: v for k, v in self.evaluation_metrics(latest).items() if k.startswith(SUMMARY_PREFIXES)}
+            listed.append(RegisteredModel(name=model.name, latest=latest, metrics=summary, aliases=aliases))
         return listed
 
     def _latest_version(self, name: str, aliases: dict[str, int]) -> ModelVersion:
@@ -114,7 +114,7 @@ class MlflowModelRegistry:
         if not run_id:
             return {}
         run = self._call(f"reading run {run_id}", lambda: self._client.get_run(run_id))
-        return {k: v for k, v in run.data.metrics.items() if k.startswith(SUMMARY_PREFIXES)}
+        return {k: v for k, v in run.data.metrics.items() if k.startswith(WINDOW_PREFIXES)}
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
         found = self._call(f"reading the versions of run {run_id}",

@@ -21,9 +21,17 @@ from domain.errors import (
 from domain.leaderboard import EmptySelection
 from entrypoints.cli.benchmarking import add_benchmark, add_sync
 from entrypoints.cli.forecasting import add_forecast
+from entrypoints.cli.monitoring import add_accuracy, add_actuals, add_retrain
 from entrypoints.cli.serving import add_dashboard, add_promote, add_serve
 from entrypoints.cli.training import add_run, add_synthetic, add_train
-from entrypoints.config import DEFAULT_TRACKING_URI, DEFAULT_WAREHOUSE, Settings, calm_threads, quiet_libraries
+from entrypoints.config import (
+    DEFAULT_ACTUALS,
+    DEFAULT_TRACKING_URI,
+    DEFAULT_WAREHOUSE,
+    Settings,
+    calm_threads,
+    quiet_libraries,
+)
 
 # Exit codes: 0 done; 1 the work ran but found nothing or part of it failed; 2 bad input, or a
 # source (tracking store, warehouse, results file) that cannot be read; 128 + N stopped by signal N.
@@ -39,9 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                f"{DEFAULT_TRACKING_URI} in the working directory)")
     parser.add_argument("--warehouse", metavar="PATH",
                         help=f"DuckDB run warehouse (default: $ML_PORTFOLIO_WAREHOUSE, else {DEFAULT_WAREHOUSE})")
+    parser.add_argument("--actuals", metavar="PATH|postgresql://...",
+                        help=f"the actuals store: a DuckDB file or a PostgreSQL URI (default: $ML_PORTFOLIO_ACTUALS, "
+                             f"else {DEFAULT_ACTUALS} in the working directory)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_run, add_train, add_synthetic, add_benchmark, add_forecast, add_serve, add_promote, add_dashboard,
-                add_sync):
+    for add in (add_run, add_train, add_retrain, add_actuals, add_accuracy, add_synthetic, add_benchmark,
+                add_forecast, add_serve, add_promote, add_dashboard, add_sync):
         add(commands)
     return parser
 
@@ -65,7 +76,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     results_json = getattr(args, "results_json", None) or (f"{output_dir}/{RESULTS_JSON}" if output_dir else None)
     given: dict[str, Any] = {name: getattr(args, name, None)
                              for name in ("source", "threads", "scheduler", "jobs", "design_rows")}
-    return Settings.from_env(args.tracking_uri, args.warehouse, results_json=results_json,
+    return Settings.from_env(args.tracking_uri, args.warehouse, results_json=results_json, actuals=args.actuals,
                              distributed_fit=getattr(args, "distributed_fit", False), **given)
 
 

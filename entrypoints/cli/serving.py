@@ -22,9 +22,10 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
     serve_command = commands.add_parser(
         "serve", help="serve forecasts and promotions over HTTP (Litestar on uvicorn)",
         description=(
-            "Start the HTTP API: POST /predict, GET /models, GET /models/NAME, POST /models/NAME/promote, "
-            "GET /models/NAME/promotions, GET /health; OpenAPI docs at /schema. Promotion needs "
-            "ML_PORTFOLIO_API_TOKEN set on the server and 'Authorization: Bearer <token>' on the request."
+            "Start the HTTP API: POST /predict, GET /models, GET /models/NAME, GET /models/NAME/accuracy, "
+            "POST /models/NAME/promote, GET /models/NAME/promotions, POST /actuals, GET /actuals/SERIES, GET /metrics, "
+            "GET /health; OpenAPI docs at /schema. Promotions and actuals need ML_PORTFOLIO_API_TOKEN set on the "
+            "server and 'Authorization: Bearer <token>' on the request."
         ),
     )
     serve_command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -56,8 +57,8 @@ def add_dashboard(commands: argparse._SubParsersAction) -> None:
     dashboard_command = commands.add_parser(
         "dashboard", help="compare models, see forecasts and explore predictions in the browser (Panel)",
         description=(
-            "Start the Panel dashboard: Overview, Model comparison, Forecasts, Predictions explorer and Benchmark "
-            "results. The sidebar switches between MLflow live, the benchmark JSON and the DuckDB warehouse."
+            "Start the Panel dashboard: Overview, Model comparison, Forecasts, Monitoring, Predictions explorer and "
+            "Benchmark results. The sidebar switches between MLflow live, the benchmark JSON and the DuckDB warehouse."
         ),
     )
     dashboard_command.add_argument(

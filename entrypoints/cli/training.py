@@ -119,7 +119,7 @@ def leaderboard(report: TrainingReport) -> str:
     return "\n".join([title, format_table(header, rows, "rl" + "r" * (len(header) - 2))])
 
 
-def _request(args: argparse.Namespace) -> TrainRequest:
+def request_of(args: argparse.Namespace) -> TrainRequest:
     return TrainRequest(
         models=args.models,
         data_path=args.data,
@@ -142,7 +142,7 @@ def _print_training(report: TrainingReport) -> None:
 
 
 def train_models(args: argparse.Namespace, container: Container) -> int:
-    report = container.train_models()(_request(args), progress=progress)
+    report = container.train_models()(request_of(args), progress=progress)
     _print_training(report)
     return EXIT_PARTIAL if report.failed else 0
 
@@ -158,7 +158,7 @@ def run_job(args: argparse.Namespace, container: Container) -> int:
 
     if args.serve:  # before the minutes of training, not after
         check_ports(args.host, (args.api_port, args.dashboard_port))
-    request = PortfolioRequest(training=_request(args), output_dir=args.output_dir, who=who(args.who))
+    request = PortfolioRequest(training=request_of(args), output_dir=args.output_dir, who=who(args.who))
     report = container.run_portfolio()(request, progress=progress)
     _print_training(report.training)
     print("", rankings_table(report.benchmark), significance_line(report.benchmark), sep="\n")

@@ -1,7 +1,7 @@
 """The Panel dashboard: one `Dashboard` per browser session, built from the shared container.
 
-Pages (one module each): Overview, Model comparison, Forecasts, Predictions explorer, Benchmark
-results. The session object (session.py) holds what the pages share: the run source (MLflow
+Pages (one module each): Overview, Model comparison, Forecasts, Monitoring, Predictions explorer,
+Benchmark results. The session object (session.py) holds what the pages share: the run source (MLflow
 live, the benchmark JSON, the DuckDB warehouse), the experiment, the primary metric and the
 runs read, once per source switch or Reload, into a RunSnapshot that the pages re-rank through
 the same RankRuns use case the benchmark command runs. A failure to read one source is shown

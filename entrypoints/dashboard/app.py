@@ -11,13 +11,14 @@ from entrypoints.container import Container
 from entrypoints.dashboard.common import Page, alert
 from entrypoints.dashboard.comparison import ComparisonPage
 from entrypoints.dashboard.forecasts import ForecastsPage
+from entrypoints.dashboard.monitoring import MonitoringPage
 from entrypoints.dashboard.overview import OverviewPage
 from entrypoints.dashboard.predictions import PredictionsPage
 from entrypoints.dashboard.results import ResultsPage
 from entrypoints.dashboard.session import SOURCES, Session
 
 PAGES = {"Overview": "overview", "Model comparison": "comparison", "Forecasts": "forecasts",
-         "Predictions explorer": "predictions", "Benchmark results": "results"}
+         "Monitoring": "monitoring", "Predictions explorer": "predictions", "Benchmark results": "results"}
 
 
 def _from_address(name: str, allowed: dict[str, str], default: str, notes: list[str]) -> str:
@@ -44,6 +45,7 @@ class Dashboard(param.Parameterized):
             ComparisonPage(session=self.session),
             ForecastsPage(registry=container.describe_registry, forecasts=container.forecast_series,
                           histories=container.read_history),
+            MonitoringPage(measure=container.measure_served, served=container.read_served),
             PredictionsPage(reader=container.read_predictions),
             ResultsPage(session=self.session),
         ]

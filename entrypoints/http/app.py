@@ -20,6 +20,8 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 
 from application.serving import default_model
 from domain.errors import (
+    BusyError,
+    DataError,
     DomainError,
     InvalidValueError,
     NotAuthenticatedError,
@@ -28,14 +30,18 @@ from domain.errors import (
     WritesDisabledError,
 )
 from entrypoints.config import Settings, quiet_libraries
+from entrypoints.http import monitoring
 from entrypoints.http.guards import TOKEN_STATE
 from entrypoints.http.handlers import ROUTES
+from entrypoints.http.metrics import ServiceMetrics
 from entrypoints.http.schemas import ErrorBody
 
 log = logging.getLogger("ml_portfolio.http")
 STATUS = [
     (NotFoundError, 404),
     (InvalidValueError, 400),
+    (DataError, 400),
+    (BusyError, 409),
     (NotAuthenticatedError, 401),
     (WritesDisabledError, 403),
     (SourceUnavailableError, 503),
@@ -77,16 +83,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
         except DomainError as exc:
             log.warning("no model loaded at startup: %s", exc)
 
+    def close() -> None:
+        """The forecast log writes what it still holds."""
+        container.shutdown_resources()
+
     def use(provider: Callable[[], Any]) -> Provide:
         return Provide(lambda: provider(), sync_to_thread=False)
 
+    metrics = ServiceMetrics(container.served_models, container.measure_served)
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *monitoring.ROUTES, metrics.route()],
         dependencies={name: use(getattr(container, name)) for name in (
-            "forecast_sales", "list_models", "describe_model", "promote_model", "list_promotions", "check_health")},
+            "forecast_sales", "list_models", "describe_model", "promote_model", "list_promotions", "check_health",
+            "record_actuals", "read_actuals", "measure_accuracy")},
         state=State({TOKEN_STATE: settings.api_token}),
         exception_handlers={DomainError: domain_error, Exception: unexpected_error},
+        middleware=[metrics.middleware],
         on_startup=[warm_up],
+        on_shutdown=[close],
         openapi_config=OpenAPIConfig(title="ml-portfolio", version=package_version("ml-portfolio"), path="/schema",
                                      render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()]),
         debug=False,

@@ -1,4 +1,4 @@
-"""Who may write: promotion needs the server's bearer token (a route declares this guard)."""
+"""Who may write: promotions and actuals need the server's bearer token (a route declares this guard)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def requires_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     token: str | None = connection.app.state.get(TOKEN_STATE)
     if not token:
         raise WritesDisabledError(
-            "promotion is disabled on this server: start it with ML_PORTFOLIO_API_TOKEN set, "
+            "writes (promotions, actuals) are disabled on this server: start it with ML_PORTFOLIO_API_TOKEN set, "
             "then send 'Authorization: Bearer <token>'"
         )
     scheme, _space, sent = connection.headers.get("authorization", "").partition(" ")

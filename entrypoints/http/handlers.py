@@ -27,6 +27,7 @@ from application.serving import (
 from domain.models import MODEL_NAME_PATTERN
 from entrypoints.http.bodies import strict_body
 from entrypoints.http.guards import requires_token
+from entrypoints.http.metrics import MODEL_STATE
 from entrypoints.http.schemas import (
     IDS,
     ErrorBody,
@@ -105,13 +106,15 @@ def health(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
       "from a history", status_code=200, responses=ERRORS, sync_to_thread=True, before_request=strict_body,
       opt={"body": PredictBody})
 def predict(data: Annotated[PredictBody, Body(media_type=RequestEncodingType.JSON, examples=PREDICT_EXAMPLES)],
-            forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
+            request: Request, forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
     ids, deprecated = _series_ids(data)
     result = forecast_sales(ForecastRequest(
         series_ids=tuple(map(str, ids)), horizon=data.horizon, model_name=data.model_name,
         model_version=data.model_version, include_intervals=data.include_intervals,
         confidence_level=data.confidence_level, history=history(data.history) if data.history else None,
+        origin=data.origin,
     ))
+    request.scope.setdefault("state", {})[MODEL_STATE] = result.forecast.model_name  # for /metrics' labels
     return predict_response(result, deprecated)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -71,6 +71,9 @@ class PredictBody(msgspec.Struct, forbid_unknown_fields=True):
     include_intervals: bool = True
     confidence_level: Annotated[float, msgspec.Meta(
         ge=0.5, le=0.99, description="coverage of the prediction interval")] = DEFAULT_CONFIDENCE
+    origin: Annotated[Literal["latest", "training"], msgspec.Meta(description=(
+        "without a history: `latest` forecasts from the latest actuals the actuals store holds of the version's "
+        "dataset (the training origin while it holds nothing newer), `training` from the training origin"))] = "latest"
     history: Annotated[list[HistoryRow], msgspec.Meta(
         min_length=1, max_length=MAX_HISTORY_ROWS,
         description=f"the whole history to forecast from (at most {MAX_HISTORY_ROWS:,} rows): each series is "

@@ -22,7 +22,7 @@ from tests.support import RunSpec, log_to_mlflow, write_predictions
 scenarios("dashboard.feature")
 
 PAGES = {"Overview": "overview", "Model comparison": "comparison", "Forecasts": "forecasts",
-         "Predictions explorer": "predictions", "Benchmark results": "results"}
+         "Monitoring": "monitoring", "Predictions explorer": "predictions", "Benchmark results": "results"}
 SCREENSHOTS = ROOT / "test-artifacts" / "dashboard"
 # Another experiment, worse than the trained models, so the trained dataset stays the leading one.
 OTHER_RUNS = [RunSpec(f"other-{model}", "other_experiment", {"test_mape": mape, "training_time": 1.0}, {},
@@ -114,6 +114,48 @@ def over_many_series(many_series, request):
     server, url = _dashboard(many_series)
     _started(server, request)
     return url
+
+
+@pytest.fixture(scope="module")
+def monitored(benchmarked, synthetic_training, tmp_path_factory):
+    """A copy of the dashboard's store where 4 weeks of actuals arrived: lightgbm's own forecast, except
+    series 1 to 3, which sold 1.5 times as much."""
+    import mlflow
+    import pandas as pd
+
+    store = Store(tmp_path_factory.mktemp("monitored"))
+    shutil.copy(benchmarked[0].folder / "mlflow.db", store.folder / "mlflow.db")
+    shutil.copy(synthetic_training[0].folder / "actuals.duckdb", store.folder / "actuals.duckdb")
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=store.client().get_model_version_download_uri("lightgbm", "1"), tracking_uri=store.uri)
+    forecast = mlflow.pyfunc.load_model(local).predict(
+        pd.DataFrame({"series_id": [str(s) for s in range(1, 46)], "horizon": 4}))
+    shift = forecast.series_id.astype(int).map(lambda s: 1.5 if s <= 3 else 1.0)
+    pd.DataFrame({"series_id": forecast.series_id, "date": forecast.date,
+                  "value": forecast.prediction * shift}).to_csv(store.folder / "arrived.csv", index=False)
+    result = run_cli(["actuals", "add", "--data", "arrived.csv"], store)
+    assert result.returncode == 0, result.stderr
+    return store
+
+
+@given("a dashboard over the store after 4 weeks of actuals arrived, series 1 to 3 selling 1.5 times the forecast",
+       target_fixture="site")
+def over_monitored(monitored, request):
+    server, url = _dashboard(monitored)
+    _started(server, request)
+    return url
+
+
+@then(parsers.parse("the served table has lightgbm@champion with {periods:d} settled periods and its drift flags "
+                    "series {flagged}"))
+def served_table(page, periods, flagged):
+    """The version itself has not drifted (its MAPE stays inside its backtest's, its interval covers); three
+    of its series have."""
+    rows = poll(lambda: _rows(page, "served-table"), lambda r: any(row[0] == "lightgbm" for row in r))
+    (row,) = [r for r in rows if r[0] == "lightgbm"]
+    assert (row[1], row[8], row[10], row[11]) == ("champion", f"{periods}", "no", "3"), row  # 3 of 45: not the version
+    drifted = poll(lambda: _rows(page, "drift-table"), lambda r: len(r) > 0)
+    assert [r[0] for r in drifted] == flagged.replace(" and ", ", ").split(", ")
 
 
 @given("a dashboard over the store of the daily and monthly panels", target_fixture="site")

@@ -10,20 +10,32 @@ from adapters.filesystem.forecasts_parquet import ParquetForecastWriter
 from adapters.filesystem.sales_csv import CsvHistorySource
 from adapters.memory.models import InMemoryModelLoader
 from adapters.memory.registry import InMemoryModelRegistry
+from application.actuals import LatestActuals
 from application.batch import BatchRequest, ForecastAll
 from application.serving import ServedModels
 from domain.errors import InvalidValueError, UnknownModelError
 from domain.models import ModelVersion
+from tests.support import duckdb_actuals
 
 
 @pytest.fixture
-def forecast_all():
+def forecast_all(tmp_path):
     registry = InMemoryModelRegistry()
     registry.add("lightgbm", "r1", {"test_mape": 3.0})
     registry.add("lightgbm", "r2", {"test_mape": 2.0})
     registry.set_alias("lightgbm", "champion", 1)
-    return ForecastAll(ServedModels(registry, InMemoryModelLoader(registry)), InProcessRunner(),
-                       ParquetForecastWriter(), CsvHistorySource())
+    store, log = duckdb_actuals(tmp_path)
+    run = ForecastAll(ServedModels(registry, InMemoryModelLoader(registry)), InProcessRunner(),
+                      ParquetForecastWriter(), LatestActuals(store), log)
+
+    def forecast(request: BatchRequest, progress=lambda message: None):
+        return run(request, progress)
+
+    return forecast
+
+
+def histories(path) -> BatchRequest:
+    return CsvHistorySource().read(str(path))
 
 
 def test_every_series_of_the_version_in_chunks(forecast_all, tmp_path):
@@ -47,7 +59,7 @@ def test_every_series_of_a_table_from_its_own_last_date(forecast_all, tmp_path):
     pd.DataFrame(rows, columns=["item", "week", "sales"]).assign(week=lambda f: f.week.dt.date).to_csv(table,
                                                                                                         index=False)
     report = forecast_all(BatchRequest(model="lightgbm@champion", output=str(tmp_path / "f.parquet"), horizon=2,
-                                       data=str(table), chunk=1))
+                                       history=histories(table), chunk=1))
     found = pd.read_parquet(tmp_path / "f.parquet")
     assert (report.series, report.rows) == (2, 4)
     origins = found.groupby("series_id")["origin"].first().astype(str).to_dict()
@@ -61,7 +73,7 @@ def test_a_table_with_a_gap_names_the_series_and_writes_nothing(forecast_all, tm
     pd.DataFrame({"series": ["A", "A"], "date": ["2012-09-07", "2012-09-21"], "value": [1.0, 2.0]}).to_csv(
         table, index=False)
     with pytest.raises(InvalidValueError, match="series A has a gap"):
-        forecast_all(BatchRequest(model="lightgbm", output=str(tmp_path / "f.parquet"), data=str(table)))
+        forecast_all(BatchRequest(model="lightgbm", output=str(tmp_path / "f.parquet"), history=histories(table)))
     assert not (tmp_path / "f.parquet").exists()
 
 

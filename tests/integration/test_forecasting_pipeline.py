@@ -135,7 +135,8 @@ def forecaster() -> PortfolioForecaster:
     steps = np.tile(np.arange(1, 13), 30)
     predicted = RNG.uniform(90, 110, size=len(steps))
     calibration = Calibration.from_windows([(steps, np.full(len(steps), 100.0), predicted)])
-    return PortfolioForecaster(model_key="seasonal_naive", member=FittedSeries("seasonal_naive", SeasonalNaive(52)),
+    return PortfolioForecaster(model_key="seasonal_naive", dataset="test",
+                               member=FittedSeries("seasonal_naive", SeasonalNaive(52)),
                                seasonality=WEEKLY, series=np.array(["3", "7", "CA_9"]), periods=WEEKS,
                                predictions=PREDICTIONS, baseline=np.zeros(3, dtype=bool), history=SALES,
                                calibration=calibration, history_periods=52, requirements=[])

@@ -31,7 +31,8 @@ def naive() -> PortfolioForecaster:
     steps = np.tile(np.arange(1, 13), 10)
     calibration = Calibration.from_windows([(steps, np.full(len(steps), 100.0), np.full(len(steps), 90.0))])
     stored = SeasonalNaive(52).forecast(SALES, 52).T
-    return PortfolioForecaster(model_key="seasonal_naive", member=FittedSeries("seasonal_naive", SeasonalNaive(52)),
+    return PortfolioForecaster(model_key="seasonal_naive", dataset="test",
+                               member=FittedSeries("seasonal_naive", SeasonalNaive(52)),
                                seasonality=Seasonality(WEEKLY_FRIDAY), series=np.array(["1", "2"]), periods=WEEKS,
                                predictions=stored, baseline=np.zeros(2, dtype=bool), history=SALES,
                                calibration=calibration, history_periods=52, requirements=[])

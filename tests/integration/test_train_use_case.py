@@ -6,9 +6,10 @@ from adapters.filesystem.sales_csv import CsvSalesSource
 from adapters.forecasting.synthetic import synthetic_walmart
 from adapters.forecasting.trainer import ForecastingModelTrainer
 from adapters.mlflow.tracker import MlflowExperimentTracker
+from application.monitoring import TrainingLedger
 from application.train import TrainModels, TrainRequest
 from domain.errors import TrainingError
-from tests.support import by_model
+from tests.support import by_model, duckdb_actuals
 
 
 class FailingFor:
@@ -31,7 +32,8 @@ def test_a_failed_model_is_marked_failed_and_the_others_are_kept(store, tmp_path
     csv = tmp_path / "sales.csv"
     synthetic_walmart(stores=3).to_csv(csv, index=False)
     messages: list[str] = []
-    train = TrainModels(CsvSalesSource(), FailingFor("lightgbm"), MlflowExperimentTracker(store.uri))
+    train = TrainModels(CsvSalesSource(), FailingFor("lightgbm"), MlflowExperimentTracker(store.uri),
+                        TrainingLedger(*duckdb_actuals(store.folder)))
     report = train(TrainRequest(models=("seasonal_naive", "lightgbm"), data_path=str(csv)), progress=messages.append)
 
     assert [o.model for o in report.failed] == ["lightgbm"]
@@ -48,7 +50,8 @@ def test_a_failed_model_is_marked_failed_and_the_others_are_kept(store, tmp_path
 def test_training_again_adds_runs_and_versions(store, tmp_path):
     csv = tmp_path / "sales.csv"
     synthetic_walmart(stores=3).to_csv(csv, index=False)
-    train = TrainModels(CsvSalesSource(), ForecastingModelTrainer(), MlflowExperimentTracker(store.uri))
+    train = TrainModels(CsvSalesSource(), ForecastingModelTrainer(), MlflowExperimentTracker(store.uri),
+                        TrainingLedger(*duckdb_actuals(store.folder)))
     request = TrainRequest(models=("seasonal_naive",), data_path=str(csv))
     first, second = train(request), train(request)
     assert (first.outcomes[0].version.version, second.outcomes[0].version.version) == (1, 2)
@@ -72,7 +75,8 @@ class BrokenAtPredict:
 def _train_two(store, tmp_path):
     csv = tmp_path / "sales.csv"
     synthetic_walmart(stores=3).to_csv(csv, index=False)
-    train = TrainModels(CsvSalesSource(), ForecastingModelTrainer(), MlflowExperimentTracker(store.uri))
+    train = TrainModels(CsvSalesSource(), ForecastingModelTrainer(), MlflowExperimentTracker(store.uri),
+                        TrainingLedger(*duckdb_actuals(store.folder)))
     return train(TrainRequest(models=("lightgbm", "seasonal_naive"), data_path=str(csv)))
 
 

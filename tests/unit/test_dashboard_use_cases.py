@@ -11,10 +11,11 @@ from adapters.memory.registry import InMemoryModelRegistry
 from adapters.memory.runs import InMemoryRunRepository
 from application.benchmark import BenchmarkRequest, RankRuns
 from application.dashboard import DescribeRegistry, ForecastSeries, RunSnapshot, overview
-from application.serving import ForecastRequest, ForecastSales, ServedModels
+from application.serving import ForecastRequest, ServedModels
 from domain.errors import InvalidValueError, UnknownSeriesError
 from domain.leaderboard import RunFilter
 from domain.runs import Experiment, Run
+from tests.support import forecast_sales
 
 
 class CountingSource(InMemoryRunRepository):
@@ -86,12 +87,12 @@ def test_the_registry_description_gives_each_champion_its_own_metrics():
     assert entries["naive"].champion is None and entries["naive"].champion_metrics == {}
 
 
-def test_a_series_outlook_is_the_history_then_the_forecast():
+def test_a_series_outlook_is_the_history_then_the_forecast(tmp_path):
     registry = InMemoryModelRegistry()
     registry.add("lightgbm", "r1", {"test_mape": 3.0})
     registry.add("lightgbm", "r2", {"test_mape": 2.0})
     models = ServedModels(registry, InMemoryModelLoader())
-    outlook = ForecastSeries(ForecastSales(registry, models), models)
+    outlook = ForecastSeries(forecast_sales(registry, models, tmp_path), models)
     result = outlook(ForecastRequest(series_ids=(2,), horizon=3, model_name="lightgbm", model_version="1"))
     assert result.version.version == 1 and result.metrics == {"test_mape": 3.0}
     assert [v for _, v in result.history] == [1.0] * 8

@@ -14,13 +14,13 @@ from adapters.memory.registry import InMemoryModelRegistry
 from application.serving import (
     CheckHealth,
     ForecastRequest,
-    ForecastSales,
     ListPromotions,
     PromoteModel,
     PromoteRequest,
     ServedModels,
 )
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError, UnknownSeriesError
+from tests.support import forecast_sales
 
 
 class Clock:
@@ -42,8 +42,17 @@ def world():
     return registry, loader, clock, served
 
 
+@pytest.fixture(autouse=True)
+def actuals_folder(tmp_path):
+    """Where ForecastSales keeps its (empty) actuals store and forecast log in these tests."""
+    FOLDER[:] = [tmp_path]
+
+
+FOLDER: list = []
+
+
 def forecast(served, registry, **kwargs):
-    return ForecastSales(registry, served)(ForecastRequest(series_ids=(1,), **kwargs))
+    return forecast_sales(registry, served, FOLDER[0])(ForecastRequest(series_ids=(1,), **kwargs))
 
 
 def test_a_version_loads_once_and_the_cache_is_bounded(world):
@@ -126,7 +135,7 @@ def test_intervals_and_errors(world):
     plain = forecast(served, registry, model_name="xgboost", include_intervals=False).forecast
     assert plain.confidence_level is None and plain.points[0].lower is None
     with pytest.raises(UnknownSeriesError):
-        ForecastSales(registry, served)(ForecastRequest(series_ids=("9",), model_name="xgboost"))
+        forecast_sales(registry, served, FOLDER[0])(ForecastRequest(series_ids=("9",), model_name="xgboost"))
     with pytest.raises(UnknownModelError):
         forecast(served, registry, model_name="prophet")
     for bad in ({"horizon": 0}, {"confidence_level": 1.0}, {"model_name": "../etc"}):
