@@ -119,7 +119,7 @@ class ServiceMetrics:
 
     def route(self) -> Any:
         @get("/metrics", summary="Prometheus metrics: requests, latencies, errors, loaded versions, live accuracy",
-             sync_to_thread=True, include_in_schema=True)
+             sync_to_thread=True, include_in_schema=True, media_type=CONTENT_TYPE_LATEST)
         def metrics() -> Response[bytes]:
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
