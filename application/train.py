@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from application.monitoring import TrainingLedger
 from application.ports import ExperimentTracker, ModelTrainer, Progress, SalesDataset, SalesSource
 from domain.columns import ColumnSpec, PanelSpec
-from domain.errors import TrainingError
+from domain.errors import InvalidValueError, TrainingError
 from domain.models import ModelVersion
-from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, DatasetInfo, EvaluationProtocol
+from domain.training import MODEL_TYPES, DatasetInfo, EvaluationProtocol, skipped_because
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,7 +22,7 @@ class TrainRequest:
     dataset_name: str | None = None
     columns: ColumnSpec = field(default_factory=ColumnSpec)
     panel: PanelSpec = field(default_factory=PanelSpec)
-    experiment_name: str = DEFAULT_EXPERIMENT
+    experiment_name: str | None = None  # None: the experiment named after the dataset
     horizon: int | None = None  # None: the default of the panel's frequency
     folds: int = EvaluationProtocol().folds
     register: bool = True
@@ -50,6 +50,7 @@ class TrainingReport:
     protocol: EvaluationProtocol
     outcomes: tuple[ModelOutcome, ...]
     actuals_revision: int = 0  # of the dataset in the actuals store, once the table was in it
+    skipped: Mapping[str, str] = field(default_factory=dict)  # model -> why it was not trained on this table
 
     @property
     def failed(self) -> tuple[ModelOutcome, ...]:
@@ -62,11 +63,19 @@ def _prefixed(progress: Progress, prefix: str) -> Progress:
 
 def _folds(protocol: EvaluationProtocol, asked: EvaluationProtocol, info: DatasetInfo) -> str:
     """The backtest folds trained with, and why when the history holds fewer than were asked for."""
-    if protocol.folds == asked.folds:
+    if protocol == asked:
         return str(protocol.folds)
     unit = info.frequency.unit
+    if protocol.fold_stride < asked.fold_stride:
+        return (f"1 backtest fold {protocol.fold_stride} {unit}s before the test window, not {asked.folds} "
+                f"{asked.fold_stride} {unit}s apart: {info.periods} {unit}s hold no more ({asked.min_periods(1)} "
+                "needed for one a full stride back)")
     return (f"{protocol.folds} backtest fold(s), not {asked.folds}: {info.periods} {unit}s hold no more "
             f"({asked.min_periods()} needed for {asked.folds})")
+
+
+def _skips(skipped: Mapping[str, str]) -> str:
+    return "; ".join(f"{model} ({why})" for model, why in skipped.items())
 
 
 def _run_name(model: str, now: datetime) -> str:
@@ -87,40 +96,51 @@ class TrainModels:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sales, self._trainer, self._tracker, self._ledger, self._clock = sales, trainer, tracker, ledger, clock
 
-    def _dataset(self, request: TrainRequest, progress: Progress) -> tuple[SalesDataset, int]:
-        """The table to train on, kept in the actuals store, and the actuals revision it holds."""
+    def _dataset(self, request: TrainRequest) -> tuple[SalesDataset, int | None]:
+        """The table to train on, and the actuals revision it holds when it comes from the actuals store."""
         if request.actuals:
             history, revision = self._ledger.table(request.actuals)
-            dataset = self._sales.from_history(history, request.actuals, request.panel)
-        else:
-            dataset = self._sales.load(request.data_path, request.dataset_name, request.columns, request.panel)
+            return self._sales.from_history(history, request.actuals, request.panel), revision
+        return self._sales.load(request.data_path, request.dataset_name, request.columns, request.panel), None
+
+    def _kept(self, dataset: SalesDataset, progress: Progress) -> int:
+        """Keep the table in the actuals store; the revision of its dataset there."""
         receipt = self._ledger.keep_table(dataset)
         if receipt.batch is not None:
             progress(f"actuals store: {receipt.describe()}")
-        return dataset, revision if request.actuals else receipt.revision
+        return receipt.revision
 
     def __call__(self, request: TrainRequest, progress: Progress = lambda message: None) -> TrainingReport:
-        dataset, revision = self._dataset(request, progress)
+        dataset, stored = self._dataset(request)
         info = dataset.info
         asked = request.protocol(info)
+        protocol = asked.fitted_to(info.periods)  # a table too short is refused before anything is kept
+        skipped = {model: why for model in request.models if (why := skipped_because(model, info.frequency))}
+        models = [model for model in request.models if model not in skipped]
+        if not models:
+            raise InvalidValueError(f"no model to train on {info.name}: " + _skips(skipped))
         progress(f"{info.name}: {info.describe()}; {info.columns}; holidays: {info.holidays}")
         if info.filled:
             progress(f"{info.name}: {info.filled}")
-        protocol = asked.fitted_to(info.periods)
         folds = _folds(protocol, asked, info)
-        if protocol.folds < asked.folds:
+        if protocol != asked:
             progress(f"{info.name}: {folds}")
-        self._trainer.prepare(request.models, dataset, protocol, progress)
-        count = len(request.models)
-        tags = {"folds": folds, "actuals_revision": str(revision)}
-        outcomes = tuple(self._train(model, dataset, protocol, request, _prefixed(progress, f"[{n}/{count}] {model}"),
-                                     tags) for n, model in enumerate(request.models, start=1))
+        kept = self._kept(dataset, progress)
+        revision = kept if stored is None else stored
+        for model, why in skipped.items():
+            progress(f"{model}: skipped: {why}")
+        self._trainer.prepare(models, dataset, protocol, progress)
+        experiment = request.experiment_name or info.name
+        tags = {"folds": folds, "actuals_revision": str(revision), **({"skipped": _skips(skipped)} if skipped else {})}
+        outcomes = tuple(self._train(model, dataset, protocol, experiment, request.register,
+                                     _prefixed(progress, f"[{n}/{len(models)}] {model}"), tags)
+                         for n, model in enumerate(models, start=1))
         self._ledger.trained(info.name, revision)
-        return TrainingReport(dataset=info, experiment=request.experiment_name, protocol=protocol, outcomes=outcomes,
-                              actuals_revision=revision)
+        return TrainingReport(dataset=info, experiment=experiment, protocol=protocol, outcomes=outcomes,
+                              actuals_revision=revision, skipped=skipped)
 
-    def _train(self, model: str, dataset: SalesDataset, protocol: EvaluationProtocol, request: TrainRequest,
-               say: Progress, shared: Mapping[str, str]) -> ModelOutcome:
+    def _train(self, model: str, dataset: SalesDataset, protocol: EvaluationProtocol, experiment: str,
+               register: bool, say: Progress, shared: Mapping[str, str]) -> ModelOutcome:
         say("training")
         started = time.perf_counter()
         info = dataset.info
@@ -129,12 +149,12 @@ class TrainModels:
                 **({"filled": info.filled} if info.filled else {})}
         run_id, version, trained, error = "", None, None, None
         try:
-            with self._tracker.start_run(request.experiment_name, _run_name(model, self._clock()), tags) as run:
+            with self._tracker.start_run(experiment, _run_name(model, self._clock()), tags) as run:
                 run_id = run.run_id
                 run.log_dataset(dataset)
                 trained = self._trainer.train(model, dataset, protocol, say)
                 run.log_trained(trained)
-                if request.register:
+                if register:
                     version = run.register(trained)
                     self._ledger.keep_forecast(version, info.name, trained.servable)
         except TrainingError as exc:

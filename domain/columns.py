@@ -25,6 +25,8 @@ NAMES = {  # recognised names per role, lower case
     "time": ("date", "ds", "week", "timestamp"),
     "target": ("weekly_sales", "y", "sales", "demand", "quantity", "value"),
 }
+# Recognised only when none of NAMES is there: a table may hold a `year` column beside its dates.
+FALLBACK_NAMES = {"time": ("month", "quarter", "year", "period")}
 WALMART = {"id": "Store", "time": "Date", "target": "Weekly_Sales"}
 WALMART_DATE_FORMAT = "%d-%m-%Y"
 ISO = "ISO 8601"
@@ -82,10 +84,12 @@ def choose_columns(header: Sequence[str], spec: ColumnSpec = RECOGNISE) -> Colum
         if role in taken:
             continue
         free = [name for name in header if name not in taken.values()]
-        found = [name for name in free if name.strip().lower() in NAMES[role]]
+        found = [name for name in free if name.strip().lower() in NAMES[role]] or [
+            name for name in free if name.strip().lower() in FALLBACK_NAMES.get(role, ())]
         if not found:
+            known = NAMES[role] + FALLBACK_NAMES.get(role, ())
             raise DataError(f"no {role} column among {shown}: name it with {FLAGS[role]} "
-                            f"(recognised: {', '.join(NAMES[role])}, any case)")
+                            f"(recognised: {', '.join(known)}, any case)")
         if len(found) > 1:
             raise DataError(f"more than one {role} column ({', '.join(found)}): choose one with {FLAGS[role]}")
         taken[role] = found[0]

@@ -17,10 +17,23 @@ MODEL_TYPES = {
     "aligned_naive": "AlignedNaive",
     "mstl": "MSTL",
     "theta": "Theta",
+    "autoets": "AutoETS",
+    "autoarima": "AutoARIMA",
+    "autotheta": "AutoTheta",
     "seasonal_naive": "SeasonalNaive",
     "ensemble": "Ensemble",  # trained last: it combines the others' forecasts
 }
-DEFAULT_EXPERIMENT = "walmart_sales_forecasting"
+# The longest season of members that cannot model every one: statsforecast's AutoETS models seasons
+# up to 24, and its seasonal AutoARIMA search takes about a minute per origin on 45 weekly series.
+LONGEST_SEASON = {"autoets": 24, "autoarima": 24}
+
+
+def skipped_because(model: str, frequency: Frequency) -> str:
+    """Why a model is not trained on a panel of this frequency ('' when it is)."""
+    longest = LONGEST_SEASON.get(model)
+    if longest is None or frequency.season <= longest:
+        return ""
+    return f"a season of {frequency.season} {frequency.unit}s; it models seasons up to {longest}"
 
 
 def parse_model_keys(text: str) -> tuple[str, ...]:
@@ -48,6 +61,7 @@ class EvaluationProtocol:
     frequency: Frequency = WEEKLY_FRIDAY
     horizon: int = 0  # 0: the frequency's default
     folds: int = 4
+    stride: int = 0  # periods between fold origins; 0: a quarter of a year or a horizon, whichever is longer
 
     def __post_init__(self) -> None:
         if self.horizon == 0:
@@ -63,7 +77,7 @@ class EvaluationProtocol:
 
     @property
     def fold_stride(self) -> int:
-        return max(self.frequency.quarter, self.horizon)
+        return self.stride or max(self.frequency.quarter, self.horizon)
 
     def test_origin(self, periods: int) -> int:
         """Index of the last period the test forecast may see."""
@@ -88,16 +102,19 @@ class EvaluationProtocol:
             )
 
     def fitted_to(self, periods: int) -> EvaluationProtocol:
-        """This protocol with as many of its folds as a table of `periods` holds, at least one;
-        DataError with the numbers when it holds not even one."""
-        if periods < self.min_periods(1):
+        """This protocol with as many of its folds as a table of `periods` holds, at least one: when not
+        even one fits a stride back, one fold as far back as a season of history allows. DataError with
+        the numbers when the table cannot hold a season, a fold and the test window."""
+        room = periods - 1 - self.season - self.horizon  # periods between the earliest origin and the test one
+        if room < 1:
             unit = self.frequency.unit
             raise DataError(
-                f"the table spans {periods} {unit}s; it needs at least {self.min_periods(1)}: a season "
-                f"({self.season}) before the first backtest origin, one fold ({self.fold_stride}), the "
-                f"{self.horizon}-{unit} test window and a period for the error scale (a shorter --horizon needs fewer)"
+                f"the table spans {periods} {unit}s; it needs at least {periods - room + 1}: a season "
+                f"({self.season}) and a period for the error scale before the backtest origin, one {unit} of "
+                f"fold and the {self.horizon}-{unit} test window (a shorter --horizon needs fewer)"
             )
-        return replace(self, folds=min(self.folds, (periods - 1 - self.season - self.horizon) // self.fold_stride))
+        folds = min(self.folds, room // self.fold_stride)
+        return replace(self, folds=folds) if folds else replace(self, folds=1, stride=room)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,6 +1,7 @@
 Feature: Bring your own series
-  `ml-portfolio train` takes any long table of regular series: daily, weekly on any weekday or
-  monthly, ids as text or as numbers, series that start late. The frequency sets the season, the
+  `ml-portfolio train` takes any long table of regular series: daily, weekly on any weekday,
+  monthly, quarterly or yearly, ids as text or as numbers, series that start late, histories
+  shorter than the folds asked for. The frequency sets the season, the
   horizons and the fold spacing. These scenarios run the real CLI on panels that
   `ml-portfolio synthetic` writes, and serve what they register through the app the real
   container builds.
@@ -15,6 +16,16 @@ Feature: Bring your own series
       | frequency | code | season | horizon | unit  | series |
       | daily     | D    | 7      | 14      | day   | D_01   |
       | monthly   | MS   | 12     | 6       | month | M_12   |
+
+  Scenario: A quarterly table dated on the first of March, June... trains with no flag but its columns
+    Given the last 32 quarters of the shared prison table
+    When I train "seasonal_naive,mstl,lightgbm" on it with "--target-col count"
+    Then the command succeeds
+    And the output says "32 series x 32 quarters (QS-MAR), 2009-03-01..2016-12-01"
+    And the output says "2 backtest fold(s), not 4: 32 quarters hold no more (45 needed for 4)"
+    And the lightgbm run is tagged frequency "QS-MAR"
+    And the lightgbm run is tagged folds "2 backtest fold(s), not 4: 32 quarters hold no more (45 needed for 4)"
+    And its lightgbm version forecasts the 8 quarters after a history, on the first of March, June...
 
   Scenario: Series that start late, with text ids, are forecast by the baseline until they have a year
     Given a weekly panel of 20 series with text ids, 3 of which start 100 weeks late

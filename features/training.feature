@@ -7,14 +7,14 @@ Feature: Training the forecasting portfolio
     When I train "seasonal_naive,lightgbm" on the synthetic default into an empty working directory
     Then the command succeeds
     And the runs are in mlflow.db in the working directory
-    And experiment "walmart_sales_forecasting" has one FINISHED run per model on dataset "synthetic_walmart"
+    And experiment "synthetic_walmart" has one FINISHED run per model on dataset "synthetic_walmart"
     And each run logs its protocol and estimator parameters
     And each model is registered as version 1 created by its run
 
   Scenario: A dataset name and no registration
     When I train "seasonal_naive" with "--dataset shop --no-register" on the synthetic default
     Then the command succeeds
-    And experiment "walmart_sales_forecasting" has one FINISHED run per model on dataset "shop"
+    And experiment "shop" has one FINISHED run per model on dataset "shop"
     And no model is registered
 
   Scenario: A registered version forecasts 12 weeks inside its interval
@@ -38,6 +38,19 @@ Feature: Training the forecasting portfolio
     And each run is tagged with those folds and logs 3 folds
     And no window of the lightgbm run needed the baseline
 
+  Scenario: A table too short for one fold a full stride back trains one fold as far back as a season allows
+    Given a synthetic weekly table of 4 series and 70 weeks
+    When I run ml-portfolio train with "--models seasonal_naive,mstl" on that CSV
+    Then the command succeeds
+    And it says "1 backtest fold 5 weeks before the test window, not 4 13 weeks apart: 70 weeks hold no more (78 needed for one a full stride back)"
+    And the seasonal_naive run logs fold1_mape and test_mape, its first origin a season after the first week
+
+  Scenario: Only a table that cannot hold a season, a fold and the test window is refused, with the numbers
+    Given a synthetic weekly table of 4 series and 65 weeks
+    When I run ml-portfolio train with "--models seasonal_naive" on that CSV
+    Then the command fails with exit code 2
+    And the error is one line naming "the table spans 65 weeks; it needs at least 66: a season (52)"
+
   Scenario: A CSV without a target column fails with a message naming the flag that decides
     Given a sales CSV without the "Weekly_Sales" column
     When I run ml-portfolio train on that CSV
@@ -55,7 +68,7 @@ Feature: Training the forecasting portfolio
   Scenario: The statistical members and the ensemble are full citizens
     When I train "mstl,theta,ensemble" with "--folds 2" on the synthetic default
     Then the command succeeds
-    And experiment "walmart_sales_forecasting" has one FINISHED run per model on dataset "synthetic_walmart"
+    And experiment "synthetic_walmart" has one FINISHED run per model on dataset "synthetic_walmart"
     And each run logs every window, its origin and the overall mean
     And the ensemble logs the weight of each of its members, summing to 1
     And each model is registered as version 1 created by its run

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from domain.frequency import WEEKLY_FRIDAY
 from domain.runs import SERIES_ERRORS_TAG, Experiment, Run
+from domain.training import MODEL_TYPES, skipped_because
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+WEEKLY_MODELS = tuple(m for m in MODEL_TYPES if not skipped_because(m, WEEKLY_FRIDAY))  # what `all` trains weekly
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,11 @@ def domain_objects(specs: Iterable[RunSpec]) -> tuple[list[Experiment], list[Run
     ]
     errors = {s.name: {k: dict(v) for k, v in s.series_errors.items()} for s in specs if s.series_errors}
     return experiments, runs, errors
+
+
+def every_experiment(client) -> list[str]:
+    """The ids of every experiment of a store: a run goes to the one named after its dataset."""
+    return [e.experiment_id for e in client.search_experiments()]
 
 
 def by_model(runs, key=lambda run: run.data.tags["model_type"]) -> dict:

@@ -26,7 +26,8 @@ PLOTTED_SERIES = 4
 
 # The libraries a member's registered version forecasts with, beside mlflow, pandas, numpy and cloudpickle.
 LIBRARIES = {"lightgbm": ("lightgbm",), "xgboost": ("xgboost",), "catboost": ("catboost",),
-             "randomforest": ("scikit-learn",), "mstl": ("statsforecast",), "theta": ("statsforecast",)}
+             "randomforest": ("scikit-learn",), "mstl": ("statsforecast",), "theta": ("statsforecast",),
+             "autoets": ("statsforecast",), "autoarima": ("statsforecast",), "autotheta": ("statsforecast",)}
 
 
 def requirements(model_key: str) -> list[str]:

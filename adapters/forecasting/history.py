@@ -50,31 +50,32 @@ class Periods:
 
     def fits(self, days: np.ndarray) -> np.ndarray:
         """Which dates (datetime64[D]) label one of the frequency's periods."""
-        kind, anchor = self.frequency.name, self.frequency.anchor
-        if kind == "weekly":
-            return (days.astype(np.int64) + _THURSDAY) % 7 == WEEKDAYS.index(anchor)
-        if kind == "monthly":
+        frequency = self.frequency
+        if frequency.name == "weekly":
+            return (days.astype(np.int64) + _THURSDAY) % 7 == WEEKDAYS.index(frequency.anchor)
+        if frequency.months:
             month = days.astype("datetime64[M]")
-            if anchor == "start":
-                return days == month.astype("datetime64[D]")
-            return (days + 1).astype("datetime64[M]") != month
+            on_day = (days == month.astype("datetime64[D]") if frequency.anchor == "start"
+                      else (days + 1).astype("datetime64[M]") != month)
+            return on_day & ((month.astype(np.int64) + 1 - frequency.month) % frequency.months == 0)
         return np.ones(len(days), dtype=bool)
 
     def number(self, days: np.ndarray) -> np.ndarray:
         """The period number of each date (dates that fit)."""
-        kind = self.frequency.name
-        if kind == "monthly":
-            return days.astype("datetime64[M]").astype(np.int64)
-        return days.astype(np.int64) // (7 if kind == "weekly" else 1)
+        frequency = self.frequency
+        if frequency.months:
+            return (days.astype("datetime64[M]").astype(np.int64) + 1 - frequency.month) // frequency.months
+        return days.astype(np.int64) // frequency.period_days
 
     def date(self, number: int) -> date:
-        kind, anchor = self.frequency.name, self.frequency.anchor
-        if kind == "monthly":
-            month = np.datetime64(int(number), "M")
-            day = month.astype("datetime64[D]") if anchor == "start" else (month + 1).astype("datetime64[D]") - 1
+        frequency = self.frequency
+        if frequency.months:
+            month = np.datetime64(int(number) * frequency.months + frequency.month - 1, "M")
+            start = frequency.anchor == "start"
+            day = month.astype("datetime64[D]") if start else (month + 1).astype("datetime64[D]") - 1
             return day.item()
-        if kind == "weekly":
-            return np.datetime64(int(number) * 7 + (WEEKDAYS.index(anchor) - _THURSDAY) % 7, "D").item()
+        if frequency.name == "weekly":
+            return np.datetime64(int(number) * 7 + (WEEKDAYS.index(frequency.anchor) - _THURSDAY) % 7, "D").item()
         return np.datetime64(int(number), "D").item()
 
 
@@ -112,10 +113,8 @@ def _check_dates(ids: np.ndarray, days: np.ndarray, periods: Periods) -> None:
     if off.any():
         row = int(np.argmax(off))
         frequency = periods.frequency
-        rule = {"weekly": f"a {frequency.anchor}", "daily": "a day",
-                "monthly": "the first day of a month" if frequency.anchor == "start" else "the last day of a month"}
         raise _fail(f"series {ids[row]}, {days[row]} is not a date of this version's {frequency.name} "
-                    f"({frequency.code}) periods: every date must be {rule[frequency.name]}")
+                    f"({frequency.code}) periods: every date must be {frequency.describe_dates()}")
 
 
 def _check_runs(ids: np.ndarray, codes: np.ndarray, numbers: np.ndarray, periods: Periods) -> None:

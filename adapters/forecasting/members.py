@@ -23,7 +23,15 @@ from adapters.forecasting.estimators import ESTIMATORS, Estimator
 from adapters.forecasting.features import Design
 from adapters.forecasting.fitted import Fitted, FittedDesign, FittedEnsemble, FittedSeries
 from adapters.forecasting.seasonality import Seasonality, YearAgo
-from adapters.forecasting.statistical import SeasonalNaive, StatsForecastMember, mstl, theta
+from adapters.forecasting.statistical import (
+    SeasonalNaive,
+    StatsForecastMember,
+    autoarima,
+    autoets,
+    autotheta,
+    mstl,
+    theta,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +178,9 @@ MEMBERS: dict[str, DesignMember | SeriesMember | Ensemble] = {
     "seasonal_naive": SeriesMember("seasonal_naive", lambda season, jobs: SeasonalNaive(season)),
     "mstl": SeriesMember("mstl", lambda season, jobs: StatsForecastMember(mstl, season, jobs=jobs)),
     "theta": SeriesMember("theta", lambda season, jobs: StatsForecastMember(theta, season, jobs=jobs)),
+    "autoets": SeriesMember("autoets", lambda season, jobs: StatsForecastMember(autoets, season, jobs=jobs)),
+    "autoarima": SeriesMember("autoarima", lambda season, jobs: StatsForecastMember(autoarima, season, jobs=jobs)),
+    "autotheta": SeriesMember("autotheta", lambda season, jobs: StatsForecastMember(autotheta, season, jobs=jobs)),
     "ensemble": Ensemble("ensemble", ("lightgbm", "xgboost", "catboost", "randomforest", "mstl", "theta",
                                       "aligned_naive")),
 }

@@ -66,16 +66,19 @@ class YearAgo:
     def _index(self, day: date) -> int:
         """The index of the period that holds `day` (negative before the first period)."""
         frequency = self._seasonality.frequency
-        if frequency.name == "monthly":
-            return (day.year - self._first.year) * 12 + day.month - self._first.month
+        if frequency.months:  # a start-dated period holds the months from its label on, an end-dated one up to it
+            months = day.year * 12 + day.month - frequency.month
+            number = months // frequency.months if frequency.anchor == "start" else -(-months // frequency.months)
+            return number - frequency.month_number(self._first)
         return -((self._first - day).days // frequency.period_days)  # ceil of the periods from the first
 
     def _days(self, t: int) -> list[date]:
         frequency = self._seasonality.frequency
         label = frequency.next(self._first, t)
-        if frequency.name == "monthly":
-            first = label.replace(day=1)
-            return [first + timedelta(days=k) for k in range((frequency.next(first, 1) - first).days)]
+        if frequency.months:  # every day of the months the period covers
+            last = label if frequency.anchor == "end" else frequency.next(label, 1) - timedelta(days=1)
+            first = (frequency.next(last, -1) + timedelta(days=1)) if frequency.anchor == "end" else label
+            return [first + timedelta(days=k) for k in range((last - first).days + 1)]
         return [label - timedelta(days=back) for back in range(frequency.period_days)]
 
     def weights(self, t: int) -> dict[int, float]:
@@ -98,12 +101,14 @@ class YearAgo:
 
     def _sources(self, t: int, origin: int) -> list[tuple[int, float]]:
         """(period, share) of period t's aligned year-ago value seen from `origin`; none when it is not
-        known then. An aligned period after the origin (a holiday that moved earlier) or before the
-        data falls back to the plain lag."""
+        known then. An aligned period after the origin (a holiday that moved earlier, or a step more than
+        a season ahead) or before the data falls back to the plain lag: the same period as many seasons
+        back as it takes to reach the origin."""
         weights = self.weights(t)
         backs = [t - lag for lag in weights]
         if min(backs) < 0 or max(backs) > origin:
-            plain = t - self._seasonality.season
+            season = self._seasonality.season
+            plain = t - season * max(1, -(-(t - origin) // season))
             return [(plain, 1.0)] if 0 <= plain <= origin else []
         return list(zip(backs, weights.values(), strict=True))
 

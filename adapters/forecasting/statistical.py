@@ -3,6 +3,7 @@ statistical models of statsforecast (a well-kept library; nothing here re-implem
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,10 +72,21 @@ class StatsForecastMember:
         frame = pd.DataFrame({"unique_id": np.repeat(fitted, n)[cells.ravel()],
                               "ds": np.tile(np.arange(n), len(fitted))[cells.ravel()],
                               "y": history[:, fitted].T.ravel()[cells.ravel()]})
-        found = StatsForecast(models=[self.make(self.season)], freq=1, n_jobs=self.jobs).forecast(df=frame, h=steps)
-        column = next(c for c in found.columns if c not in ("unique_id", "ds"))
-        grid[:, fitted] = found[column].to_numpy().reshape(len(fitted), steps).T
+        try:
+            grid[:, fitted] = self._forecast(StatsForecast, frame, steps).reshape(len(fitted), steps).T
+        except Exception:  # a series the model cannot fit (too short for its parameters): fit one by one
+            for series, rows in frame.groupby("unique_id", sort=False):
+                try:
+                    grid[:, series] = self._forecast(StatsForecast, rows, steps)
+                except Exception:  # NaN: the baseline forecasts this series, and the window says so
+                    continue
         return grid
+
+    def _forecast(self, engine: Any, frame: Any, steps: int) -> np.ndarray:
+        with warnings.catch_warnings():  # a model's numerical warnings on a flat series say nothing to the user
+            warnings.simplefilter("ignore", RuntimeWarning)
+            found = engine(models=[self.make(self.season)], freq=1, n_jobs=self.jobs).forecast(df=frame, h=steps)
+        return found[next(c for c in found.columns if c not in ("unique_id", "ds"))].to_numpy()
 
 
 def mstl(season: int) -> Any:
@@ -91,3 +103,24 @@ def theta(season: int) -> Any:
     from statsforecast.models import Theta
 
     return Theta(season_length=season)
+
+
+def autoets(season: int) -> Any:
+    """statsforecast's AutoETS: the error, trend and season of each series chosen by AICc."""
+    from statsforecast.models import AutoETS
+
+    return AutoETS(season_length=season)
+
+
+def autoarima(season: int) -> Any:
+    """statsforecast's AutoARIMA: each series' (seasonal) ARIMA orders found by its stepwise search."""
+    from statsforecast.models import AutoARIMA
+
+    return AutoARIMA(season_length=season)
+
+
+def autotheta(season: int) -> Any:
+    """statsforecast's AutoTheta: the best of the standard, optimised and dynamic Theta models per series."""
+    from statsforecast.models import AutoTheta
+
+    return AutoTheta(season_length=season)

@@ -155,8 +155,8 @@ def _grid(frame: pd.DataFrame, frequency: Frequency) -> tuple[list[date], np.nda
     first, last = frame[TIME].min().date(), frame[TIME].max().date()
     periods = [first, *frequency.after(first, frequency.between(first, last))]
     dates = frame[TIME]
-    if frequency.name == "monthly":
-        index = (dates.dt.year - first.year) * 12 + dates.dt.month - first.month
+    if frequency.months:
+        index = ((dates.dt.year - first.year) * 12 + dates.dt.month - first.month) // frequency.months
     else:
         index = (dates - pd.Timestamp(first)).dt.days // frequency.period_days
     return periods, index.to_numpy(np.int64)

@@ -11,7 +11,7 @@ from domain.columns import FILLS, ColumnSpec
 from domain.errors import InvalidValueError
 from domain.forecasts import check_horizon, is_number
 from domain.frequency import parse_frequency
-from domain.training import DEFAULT_EXPERIMENT, MODEL_TYPES, EvaluationProtocol, parse_model_keys
+from domain.training import MODEL_TYPES, EvaluationProtocol, parse_model_keys
 from entrypoints.config import DEFAULT_OUTPUT_DIR
 
 T = TypeVar("T")
@@ -74,12 +74,13 @@ def training_flags(command: argparse.ArgumentParser) -> None:
         help="a long table, CSV or Parquet (.parquet): one row per series and period; default: the built-in "
              "synthetic weekly table. Columns are recognised by name: Walmart's Store, Date (dd-mm-yyyy), "
              "Weekly_Sales; Nixtla's unique_id, ds, y; series_id, date, value; or store/series/item/id, "
-             "date/week/timestamp, sales/demand/quantity/value in any case",
+             "date/week/timestamp (else month/quarter/year/period), sales/demand/quantity/value in any case",
     )
     column_flags(command)
-    command.add_argument("--freq", type=checked(parse_frequency), metavar="daily|weekly|monthly",
+    command.add_argument("--freq", type=checked(parse_frequency), metavar="daily|weekly|monthly|quarterly|yearly",
                          help="the frequency of the dates (default: inferred from them; weekly on any weekday, "
-                              "monthly dated on the first or the last day of each month)")
+                              "monthly, quarterly and yearly dated on the first or the last day of the month, "
+                              "quarters in any three months a quarter apart)")
     command.add_argument("--fill", choices=FILLS, default="none",
                          help="what fills a missing period inside a series (default: none, an error naming it)")
     command.add_argument("--holidays", metavar="walmart|none|CODE",
@@ -107,8 +108,9 @@ def protocol_flags(command: argparse.ArgumentParser) -> None:
     """The flags of what is trained and how it is evaluated."""
     command.add_argument("--dataset", metavar="NAME",
                          help="dataset name tagged on the runs (default: the file's stem, or synthetic_walmart)")
-    command.add_argument("--experiment-name", default=DEFAULT_EXPERIMENT, metavar="NAME",
-                         help=f"MLflow experiment (default: {DEFAULT_EXPERIMENT}; created if missing)")
+    command.add_argument("--experiment-name", metavar="NAME",
+                         help="MLflow experiment (default: the one named after the dataset, e.g. walmart or "
+                              "prison_quarterly; created if missing)")
     command.add_argument("--horizon", type=checked(lambda text: check_horizon(whole(text))), metavar="N",
                          help="forecast horizon and test-window length in periods (default: 14 days, 12 weeks "
                               "or 6 months; at most 28 days, 52 weeks or 12 months)")

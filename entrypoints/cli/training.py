@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from application.train import TrainingReport, TrainRequest
 from domain.columns import PanelSpec
-from domain.errors import DataError
+from domain.errors import DataError, InvalidValueError
 from domain.frequency import parse_frequency
 from domain.leaderboard import evidence_split
 from domain.models import Promotion
@@ -50,8 +50,9 @@ def add_train(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser(
         "train", help="train, backtest, log and register the forecasting models",
         description=(
-            "Train each model on a panel of series (daily, weekly or monthly), evaluate it out of time (the "
-            "last HORIZON periods of every series are the test set, plus a rolling-origin backtest), log the "
+            "Train each model on a panel of series (daily, weekly, monthly, quarterly or yearly), evaluate it "
+            "out of time (the last HORIZON periods of every series are the test set, plus a rolling-origin "
+            "backtest with as many folds as the history holds), log the "
             "run to MLflow and register the model as a self-contained pyfunc version named after the model. "
             "Ctrl-C or SIGTERM ends the run in progress as KILLED."
         ),
@@ -60,6 +61,13 @@ def add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--no-register", dest="register", action="store_false",
                        help="log the runs but do not register model versions")
     train.set_defaults(handler=train_models, interruptible=True)
+
+
+def _synthetic_kind(text: str) -> str:
+    kind = parse_frequency(text)
+    if kind not in ("daily", "weekly", "monthly"):
+        raise InvalidValueError(f"there is no synthetic {kind} panel; one of daily, weekly, monthly")
+    return kind
 
 
 def add_synthetic(commands: argparse._SubParsersAction) -> None:
@@ -72,8 +80,8 @@ def add_synthetic(commands: argparse._SubParsersAction) -> None:
             "text ids. CSV, or Parquet when OUTPUT ends in .parquet."
         ),
     )
-    synthetic.add_argument("--freq", type=checked(parse_frequency), default="weekly", metavar="daily|weekly|monthly",
-                           help="the frequency (default: weekly)")
+    synthetic.add_argument("--freq", type=checked(_synthetic_kind), default="weekly", metavar="daily|weekly|monthly",
+                           help="the frequency (default: weekly): daily, weekly or monthly")
     synthetic.add_argument("--series", type=positive, default=45, metavar="N", help="how many series (default: 45)")
     synthetic.add_argument("--periods", type=positive, metavar="N",
                            help="periods per series (default: 143 weeks, 730 days or 96 months)")
@@ -135,6 +143,8 @@ def request_of(args: argparse.Namespace) -> TrainRequest:
 
 def _print_training(report: TrainingReport) -> None:
     print(leaderboard(report))
+    for model, why in report.skipped.items():
+        print(f"skipped {model}: {why}")
     for outcome in report.failed:
         print(
             f"error: {outcome.model} failed: {outcome.error} (run {outcome.run_id or 'not created'})", file=sys.stderr

@@ -36,7 +36,7 @@ def on_server(server, tmp_path_factory) -> Store:
 
 @pytest.fixture(scope="module")
 def portfolio(on_server, tmp_path_factory):
-    """`ml-portfolio train --models all --scheduler ...` on a cluster of two workers, into the server, once: 8
+    """`ml-portfolio train --models all --scheduler ...` on a cluster of two workers, into the server, once: 9
     members (the ensemble combines them in the driver) x 6 windows."""
     cluster = DaskCluster(tmp_path_factory.mktemp("dask-portfolio")).start(2)
     try:
@@ -60,7 +60,7 @@ def in_one_process(one_process) -> dict[str, dict[str, float]]:
     return _metrics(one_process)
 
 
-def _newest(store: Store, experiment: str = "walmart_sales_forecasting") -> dict:
+def _newest(store: Store, experiment: str = "synthetic_walmart") -> dict:
     """The newest run of each model in the experiment."""
     client = store.client()
     found = client.search_runs([client.get_experiment_by_name(experiment).experiment_id],
@@ -95,7 +95,7 @@ def trained(portfolio, on_server):
 
 @then("the output says the fits ran on the cluster")
 def ran_on_the_cluster(outcome):
-    assert "48 fits of 8 model(s) run on the Dask cluster at tcp://127.0.0.1:" in outcome["result"].stderr
+    assert "54 fits of 9 model(s) run on the Dask cluster at tcp://127.0.0.1:" in outcome["result"].stderr
 
 
 @then("every run's metrics are those of the same training in one process")

@@ -15,6 +15,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from adapters.forecasting.synthetic import synthetic_walmart
 from tests.conftest import CLI, Lines, free_port, run_cli
+from tests.support import every_experiment
 
 scenarios("portfolio.feature")
 
@@ -196,7 +197,7 @@ def stays(runs, version):
 @then(parsers.parse("the experiment has {count:d} FINISHED runs"))
 def finished_runs(store, runs, count):
     client = store.client()
-    found = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    found = client.search_runs(every_experiment(client))
     assert len(found) == count and {r.info.status for r in found} == {"FINISHED"}
     runs["ids"] = {r.info.run_id for r in found}
 

@@ -15,15 +15,16 @@ from adapters.forecasting.synthetic import synthetic_walmart
 from domain.frequency import frequency
 from entrypoints.config import Settings
 from entrypoints.http import create_app
-from tests.conftest import run_cli
+from tests.conftest import WALMART_CSV, run_cli
 from tests.support import by_model
 
 scenarios("series.feature")
 
 WINDOWS = ("fold1", "fold2", "fold3", "fold4", "test")
+PRISON_CSV = WALMART_CSV.parent / "prison_quarterly.csv"
 
 
-def _runs(store, experiment: str = "walmart_sales_forecasting") -> dict:
+def _runs(store, experiment: str = "panel") -> dict:
     client = store.client()
     found = client.search_runs([client.get_experiment_by_name(experiment).experiment_id],
                                order_by=["attributes.start_time DESC"])
@@ -111,6 +112,12 @@ def with_a_gap(store, series, weeks):
     return _write(store, frame.drop(index=rows))
 
 
+@given("the last 32 quarters of the shared prison table", target_fixture="csv")
+def prison_quarters(store):
+    frame = pd.read_csv(PRISON_CSV)
+    return _write(store, frame[frame["quarter"] >= "2009-03-01"])
+
+
 @when(parsers.parse('I train "{models}" on it'), target_fixture="outcome")
 def train_on_it(store, csv, models):
     return {"store": store, "csv": csv, "result": run_cli(["train", "--models", models, "--data", csv], store)}
@@ -148,3 +155,22 @@ def late_series_forecast(outcome):
     full = model.predict(pd.DataFrame({"series_id": ["S_01"], "horizon": [4]}))
     assert full["prediction"].nunique() == 4  # a series with its history gets the model's own forecast
     assert pytest.approx(full["prediction"].mean(), rel=0.5) == frame[frame["series"] == "S_01"]["sales"].mean()
+
+
+@then("its lightgbm version forecasts the 8 quarters after a history, on the first of March, June...")
+def quarterly_history_forecast(outcome):
+    frame = pd.read_csv(outcome["store"].folder / outcome["csv"])
+    history = frame[frame["series"] == "NSW_Male_Sentenced"].rename(
+        columns={"series": "series_id", "quarter": "date", "count": "value"}).astype({"value": float})
+    history = history[history["date"] <= "2015-12-01"]  # a year before the table ends
+    run_id = _runs(outcome["store"])["lightgbm"].info.run_id
+    (version,) = outcome["store"].client().search_model_versions(f"run_id = '{run_id}'")
+    mlflow.set_tracking_uri(outcome["store"].uri)
+    mlflow.set_registry_uri(outcome["store"].uri)
+    model = mlflow.pyfunc.load_model(f"models:/lightgbm/{version.version}")
+    forecast = model.predict(history, params={"horizon": 8})
+    assert [str(d)[:10] for d in forecast["date"]] == [
+        "2016-03-01", "2016-06-01", "2016-09-01", "2016-12-01", "2017-03-01", "2017-06-01", "2017-09-01", "2017-12-01"]
+    assert np.isfinite(forecast["prediction"]).all() and (forecast["lower"] <= forecast["prediction"]).all()
+    actual = frame[(frame["series"] == "NSW_Male_Sentenced") & (frame["quarter"] > "2015-12-01")]["count"]
+    assert np.abs(forecast["prediction"].iloc[:4].to_numpy() / actual.to_numpy() - 1).mean() < 0.2

@@ -17,7 +17,7 @@ from adapters.forecasting.features import FEATURES
 from adapters.forecasting.synthetic import synthetic_walmart
 from domain.training import MODEL_TYPES
 from tests.conftest import CLI, run_cli
-from tests.support import RunSpec, by_model, log_to_mlflow
+from tests.support import RunSpec, by_model, every_experiment, log_to_mlflow
 
 scenarios("training.feature")
 
@@ -151,7 +151,7 @@ def says(outcome, text):
 @then(parsers.parse("each run is tagged with those folds and logs {folds:d} folds"))
 def adapted_folds(outcome, folds):
     client = outcome["store"].client()
-    runs = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    runs = client.search_runs(every_experiment(client))
     assert len(runs) == 3
     for run in runs:
         assert run.data.tags["folds"].startswith(f"{folds} backtest fold(s), not 4") and run.data.params["folds"] == "3"
@@ -159,10 +159,23 @@ def adapted_folds(outcome, folds):
             run.data.metrics)
 
 
+@then("the seasonal_naive run logs fold1_mape and test_mape, its first origin a season after the first week")
+def one_short_fold(outcome, csv):
+    client = outcome["store"].client()
+    runs = client.search_runs(every_experiment(client),
+                              filter_string="params.model = 'seasonal_naive'")
+    (run,) = runs
+    assert {"fold1_mape", "test_mape"} <= set(run.data.metrics) and "fold2_mape" not in run.data.metrics
+    weeks = sorted(pd.read_csv(csv, usecols=["Date"])["Date"].map(
+        lambda d: pd.to_datetime(d, format="%d-%m-%Y")).unique())
+    assert run.data.params["fold_origins"] == str(weeks[52].date())  # index 52: a season of 52 weeks behind it
+    assert run.data.params["fold_stride"] == "5"
+
+
 @then("no window of the lightgbm run needed the baseline")
 def no_baseline_windows(outcome):
     client = outcome["store"].client()
-    (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id],
+    (run,) = client.search_runs(every_experiment(client),
                                 "tags.model_type = 'LightGBM'")
     assert "baseline_windows" not in run.data.tags and run.data.tags["baseline_series"] == "0"
     assert "forecast by the baseline" not in outcome["result"].stderr
@@ -231,7 +244,7 @@ def no_run(outcome):
 @then(parsers.parse("the seasonal_naive run logs test_mape {value:f} to 4 decimals"))
 def seasonal_naive_mape(outcome, value):
     client = outcome["store"].client()
-    (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    (run,) = client.search_runs(every_experiment(client))
     assert round(run.data.metrics["test_mape"], 4) == value == round(100 * 0.1 / 1.1, 4)
 
 
@@ -306,7 +319,7 @@ def main_job(store, flags):
 @then(parsers.parse('the champion is the model with the lowest overall_mape, its evidence saying "{words}"'))
 def champion_on_all_windows(outcome, words):
     client = outcome["store"].client()
-    runs = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    runs = client.search_runs(every_experiment(client))
     best = min(runs, key=lambda run: run.data.metrics["overall_mape"])
     model = best.data.params["model"]
     champion = client.get_model_version_by_alias(model, "champion")

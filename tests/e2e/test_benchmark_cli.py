@@ -11,9 +11,8 @@ import pytest
 from scipy.stats import wilcoxon
 
 from adapters.mlflow.runs import parse_series_errors
-from domain.training import MODEL_TYPES
 from tests.conftest import free_port, run_cli
-from tests.support import by_model
+from tests.support import WEEKLY_MODELS, by_model, every_experiment
 
 FILES = ("mlflow_benchmark_results.json", "mlflow_benchmark_results.csv", "mlflow_benchmark_mape.png",
          "mlflow_benchmark_rmse.png", "mlflow_benchmark_accuracy_vs_time.png", "mlflow_benchmark_report.txt")
@@ -48,9 +47,9 @@ def test_results_json_follows_the_schema_and_matches_mlflow(benchmarked):
     assert (data["schema"], data["schema_version"]) == ("ml-portfolio/benchmark-results", 2)
     assert data["filters"] == {"experiments": [], "dataset": None, "models": [], "include_unfinished": False,
                                "rank_by": "mape", "aggregate": "best", "rank_on": "overall"}
-    assert [e["name"] for e in data["experiments"]] == ["walmart_sales_forecasting"]  # the empty Default is left out
+    assert [e["name"] for e in data["experiments"]] == ["walmart"]  # the empty Default is left out
     client = store.client()
-    runs = by_model(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id]))
+    runs = by_model(client.search_runs(every_experiment(client)))
     expected = sorted(runs, key=lambda m: runs[m].data.metrics["overall_mape"])
     assert [r["model_name"] for r in data["rankings"]] == expected
     assert [r["value"] for r in data["rankings"]] == [runs[m].data.metrics["overall_mape"] for m in expected]
@@ -85,7 +84,7 @@ def test_csv_and_report(benchmarked):
     assert [r["model_name"] for r in rows] == [r["model_name"] for r in data["results"]]
     assert float(rows[0]["mape"]) == data["results"][0]["mape"]
     report = (store.folder / "results/benchmarks/mlflow_benchmark_report.txt").read_text()
-    assert f"totals: {len(MODEL_TYPES)} runs, {len(MODEL_TYPES)} models, 1 datasets" in report
+    assert f"totals: {len(WEEKLY_MODELS)} runs, {len(WEEKLY_MODELS)} models, 1 datasets" in report
     best = data["results"][0]
     assert f"mape          {best['model_name']} on walmart" in report
 
@@ -94,7 +93,7 @@ def test_sync_then_duckdb_gives_the_same_ranking_and_keeps_history(benchmarked, 
     store, _, data = benchmarked
     synced = run_cli(["--warehouse", str(tmp_path / "w.duckdb"), "sync"], store)
     assert synced.returncode == 0 and "full sync" in synced.stdout
-    assert f"{len(MODEL_TYPES)} run(s) fetched" in synced.stdout
+    assert f"{len(WEEKLY_MODELS)} run(s) fetched" in synced.stdout
     again = run_cli(["--warehouse", str(tmp_path / "w.duckdb"), "benchmark", "--source", "duckdb", "--format", "json",
                      "--output-dir", str(tmp_path / "out")], store)
     assert again.returncode == 0, again.stderr
@@ -130,7 +129,7 @@ def test_format_csv_prints_the_table(benchmarked, tmp_path):
             "no benchmark results at nothing.json",
         ),
         (["benchmark", "--experiment-name", "sales"], 1, "unknown experiment(s) sales; mlflow sqlite:"),
-        (["benchmark", "--models", "prophet"], 1, f"--models prophet matched none of the {len(MODEL_TYPES)} run(s)"),
+        (["benchmark", "--models", "prophet"], 1, f"--models prophet matched none of the {len(WEEKLY_MODELS)} run(s)"),
     ],
 )
 def test_bad_input(walmart_store, tmp_path, args, code, message):

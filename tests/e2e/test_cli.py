@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from tests.conftest import CLI, Lines, free_port, run_cli
+from tests.support import every_experiment
 
 
 def test_help_lists_commands_and_flags(store):
@@ -48,8 +49,9 @@ def test_a_table_too_short_for_the_protocol(store, tmp_path):
     csv.write_text("Store,Date,Weekly_Sales\n" + "".join(f"1,{d:02d}-01-2010,100\n" for d in (1, 8, 15)))
     result = run_cli(["train", "--data", str(csv)], store)
     assert result.returncode == 2
-    assert "the table spans 3 weeks; it needs at least 78: a season (52) before the first backtest origin, one " \
-           "fold (13), the 12-week test window and a period for the error scale" in result.stderr
+    assert "the table spans 3 weeks; it needs at least 66: a season (52) and a period for the error scale before " \
+           "the backtest origin, one week of fold and the 12-week test window" in result.stderr
+    assert result.stderr.count("\n") == 1  # one line: nothing was read into the actuals store or said before it
 
 
 def test_a_horizon_beyond_the_frequency_limit_is_refused_before_training(store):
@@ -58,7 +60,7 @@ def test_a_horizon_beyond_the_frequency_limit_is_refused_before_training(store):
     result = run_cli(["train", "--data", "daily.csv", "--horizon", "40"], store)
     assert result.returncode == 2
     assert "horizon must be a whole number of days in 1..28 for a daily panel, not 40" in result.stderr
-    assert store.client().search_experiments(filter_string="name = 'walmart_sales_forecasting'") == []
+    assert store.client().search_experiments(filter_string="name = 'daily'") == []
 
 
 def test_unreachable_tracking_server_exits_2(store, tmp_path):
@@ -87,7 +89,7 @@ def test_a_stopped_training_ends_its_run_killed(store, sig, code):
         process.kill()
         process.wait()
     client = store.client()
-    (run,) = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    (run,) = client.search_runs(every_experiment(client))
     assert run.info.status == "KILLED" and run.info.end_time is not None
     assert client.search_registered_models() == []
 

@@ -11,9 +11,9 @@ from litestar.testing import TestClient
 from entrypoints.config import Settings
 from entrypoints.http import create_app
 from tests.conftest import CUT, run_cli, walmart_rows
+from tests.support import WEEKLY_MODELS, every_experiment
 
-MODELS = ("lightgbm", "xgboost", "catboost", "randomforest", "aligned_naive", "mstl", "theta", "seasonal_naive",
-          "ensemble")
+MODELS = WEEKLY_MODELS
 LATER = "2012-08-03"  # the full table's test origin: 13 weeks after the cut
 
 
@@ -119,7 +119,7 @@ def test_a_series_never_seen_is_forecast_from_its_history(full_api, walmart_csv)
 def test_the_cut_table_trains_every_member_and_says_where_the_baseline_stood_in(walmart_cut_job):
     store, result = walmart_cut_job
     runs = {r.data.tags["model_type"]: r for r in store.client().search_runs(
-        [store.client().get_experiment_by_name("walmart_sales_forecasting").experiment_id])}
+        every_experiment(store.client()))}
     assert len(runs) == len(MODELS) and all(r.info.status == "FINISHED" for r in runs.values())
     for model in ("LightGBM", "XGBoost", "CatBoost", "RandomForest", "AlignedNaive"):
         assert runs[model].data.tags["baseline_windows"] == ("backtest fold 1: 45 of 45 series forecast by the "

@@ -18,12 +18,11 @@ import textwrap
 import pandas as pd
 import pytest
 
-from domain.training import MODEL_TYPES
-from tests.support import by_model
+from tests.support import WEEKLY_MODELS, by_model
 
 GBMS = ("lightgbm", "xgboost", "catboost")
 TREES = GBMS + ("randomforest",)
-MODELS = tuple(MODEL_TYPES)
+MODELS = WEEKLY_MODELS
 WINDOWS = ("fold1", "fold2", "fold3", "fold4", "test")
 
 
@@ -31,7 +30,7 @@ WINDOWS = ("fold1", "fold2", "fold3", "fold4", "test")
 def runs(walmart_store):
     store, _ = walmart_store
     client = store.client()
-    experiment = client.get_experiment_by_name("walmart_sales_forecasting")
+    experiment = client.get_experiment_by_name("walmart")  # named after the dataset
     found = client.search_runs([experiment.experiment_id])
     return by_model(found, key=lambda run: run.data.params["model"])
 
@@ -115,6 +114,10 @@ def test_leaderboard_printed_best_first(walmart_store, runs):
     assert [row[1] for row in board] == sorted(MODELS, key=lambda m: metric(runs, m, "overall_mape"))
     assert "ranked by overall_mape" in result.stdout
     assert f"[{len(MODELS)}/{len(MODELS)}] ensemble: done" in result.stderr
+    for model in ("autoets", "autoarima"):  # statsforecast models seasons up to 24, the table's is 52 weeks
+        assert f"{model}: skipped: a season of 52 weeks; it models seasons up to 24" in result.stderr
+        assert f"skipped {model}: a season of 52 weeks" in result.stdout
+        assert "autoets (a season of 52 weeks" in runs["lightgbm"].data.tags["skipped"]
 
 
 def test_registered_versions_load_without_this_project(walmart_store, runs):

@@ -13,7 +13,7 @@ from domain.training import MODEL_TYPES
 from entrypoints.config import Settings
 from entrypoints.container import create_container
 from tests.integration.test_train_use_case import FailingFor
-from tests.support import by_model
+from tests.support import by_model, every_experiment
 
 MODELS = ("seasonal_naive", "lightgbm")
 KEYS = {label: key for key, label in MODEL_TYPES.items()}
@@ -44,7 +44,7 @@ def test_the_best_becomes_champion_with_its_evidence_and_a_rerun_moves_nothing(s
     assert second.promotion is None  # the same data trains the same models: the champion is as good
     assert (second.champion.name, second.champion.version) == (first.champion.name, 1)
     client = store.client()
-    runs = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    runs = client.search_runs(every_experiment(client))
     assert len(runs) == 4 and {r.info.status for r in runs} == {"FINISHED"}
     assert len(second.benchmark.runs) == 4  # the benchmark ranked both invocations' runs
     for key in MODELS:  # one version per run, none twice, none lost
@@ -62,7 +62,7 @@ def test_a_model_failing_midway_leaves_the_others_and_the_job_goes_on(store, tmp
     assert (report.champion.name, report.champion.version) == ("seasonal_naive", 1)
     assert "gap not tested: fewer than two models to compare" in report.evidence
     client = store.client()
-    runs = by_model(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id]))
+    runs = by_model(client.search_runs(every_experiment(client)))
     assert (runs["LightGBM"].info.status, runs["SeasonalNaive"].info.status) == ("FAILED", "FINISHED")
     assert client.get_model_version("seasonal_naive", "1").run_id == runs["SeasonalNaive"].info.run_id
     assert client.search_registered_models(filter_string="name='lightgbm'") == []

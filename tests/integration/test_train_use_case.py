@@ -9,7 +9,7 @@ from adapters.mlflow.tracker import MlflowExperimentTracker
 from application.monitoring import TrainingLedger
 from application.train import TrainModels, TrainRequest
 from domain.errors import TrainingError
-from tests.support import by_model, duckdb_actuals
+from tests.support import by_model, duckdb_actuals, every_experiment
 
 
 class FailingFor:
@@ -39,7 +39,7 @@ def test_a_failed_model_is_marked_failed_and_the_others_are_kept(store, tmp_path
     assert [o.model for o in report.failed] == ["lightgbm"]
     assert "injected failure" in report.failed[0].error
     client = store.client()
-    runs = by_model(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id]))
+    runs = by_model(client.search_runs(every_experiment(client)))
     assert runs["LightGBM"].info.status == "FAILED"
     assert runs["SeasonalNaive"].info.status == "FINISHED"
     assert client.get_model_version("seasonal_naive", "1").run_id == runs["SeasonalNaive"].info.run_id
@@ -56,7 +56,7 @@ def test_training_again_adds_runs_and_versions(store, tmp_path):
     first, second = train(request), train(request)
     assert (first.outcomes[0].version.version, second.outcomes[0].version.version) == (1, 2)
     client = store.client()
-    assert len(client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])) == 2
+    assert len(client.search_runs(every_experiment(client))) == 2
 
 
 class BrokenAtPredict:
@@ -82,7 +82,7 @@ def _train_two(store, tmp_path):
 
 def _statuses(store) -> dict[str, str]:
     client = store.client()
-    found = client.search_runs([client.get_experiment_by_name("walmart_sales_forecasting").experiment_id])
+    found = client.search_runs(every_experiment(client))
     return {model: run.info.status for model, run in by_model(found).items()}
 
 

@@ -50,23 +50,30 @@ def test_protocol_bounds():
         EvaluationProtocol().check_length(100)
 
 
-@pytest.mark.parametrize(("periods", "folds"), [(117, 4), (116, 3), (91, 2), (90, 1), (78, 1), (500, 4)])
-def test_the_folds_fit_the_history(periods, folds):
-    assert EvaluationProtocol().fitted_to(periods).folds == folds
+@pytest.mark.parametrize(("periods", "folds", "stride"),
+                         [(117, 4, 13), (116, 3, 13), (91, 2, 13), (90, 1, 13), (78, 1, 13), (500, 4, 13),
+                          (77, 1, 12), (66, 1, 1)])
+def test_the_folds_fit_the_history(periods, folds, stride):
+    fitted = EvaluationProtocol().fitted_to(periods)
+    assert (fitted.folds, fitted.fold_stride) == (folds, stride)
+    first = fitted.fold_origins(periods)[0]
+    assert first >= fitted.season  # a season of history before the earliest origin, however short the table
 
 
 def test_a_table_without_room_for_one_fold_is_refused_with_the_numbers():
-    with pytest.raises(DataError, match=r"spans 77 weeks; it needs at least 78: a season \(52\) .* one fold \(13\)"):
-        EvaluationProtocol().fitted_to(77)
+    with pytest.raises(DataError, match=r"spans 65 weeks; it needs at least 66: a season \(52\) .* 12-week test"):
+        EvaluationProtocol().fitted_to(65)
 
 
 @pytest.mark.parametrize(("name", "season", "horizon", "stride", "longest", "shortest"), [
     ("daily", 7, 14, 91, 28, 7 + 4 * 91 + 14 + 1),
     ("weekly", 52, 12, 13, 52, 52 + 4 * 13 + 12 + 1),
     ("monthly", 12, 6, 6, 12, 12 + 4 * 6 + 6 + 1),
+    ("quarterly", 4, 8, 8, 8, 4 + 4 * 8 + 8 + 1),
+    ("yearly", 1, 4, 4, 6, 1 + 4 * 4 + 4 + 1),
 ])
 def test_the_protocol_follows_the_frequency(name, season, horizon, stride, longest, shortest):
-    protocol = EvaluationProtocol(frequency=frequency(name, "start" if name == "monthly" else "FRI"))
+    protocol = EvaluationProtocol(frequency=frequency(name, "FRI" if name == "weekly" else "start"))
     assert (protocol.season, protocol.horizon, protocol.fold_stride, protocol.min_periods()) == (
         season, horizon, stride, shortest)
     assert EvaluationProtocol(frequency=protocol.frequency, horizon=longest).horizon == longest
@@ -76,7 +83,7 @@ def test_the_protocol_follows_the_frequency(name, season, horizon, stride, longe
 
 def test_model_keys():
     assert parse_model_keys("all") == ("lightgbm", "xgboost", "catboost", "randomforest", "aligned_naive", "mstl",
-                                       "theta", "seasonal_naive", "ensemble")
+                                       "theta", "autoets", "autoarima", "autotheta", "seasonal_naive", "ensemble")
     assert parse_model_keys(" XGBoost, lightgbm,xgboost") == ("xgboost", "lightgbm")
     with pytest.raises(InvalidValueError, match="prophet"):
         parse_model_keys("lightgbm,prophet")

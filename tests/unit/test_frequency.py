@@ -7,7 +7,7 @@ import pytest
 from domain.columns import PanelSpec
 from domain.errors import DataError, InvalidValueError
 from domain.forecasts import series_id, series_order
-from domain.frequency import frequency, infer_frequency, parse_frequency
+from domain.frequency import frequency, frequency_of_code, infer_frequency, parse_frequency
 
 
 def days(first: date, count: int, step: int) -> list[date]:
@@ -22,6 +22,29 @@ def test_daily_weekly_on_any_weekday_and_monthly_are_inferred():
     assert infer_frequency(starts).code == "MS"
     ends = [frequency("monthly", "end").next(date(2019, 12, 31), m) for m in range(30)]
     assert ends[2] == date(2020, 2, 29) and infer_frequency(ends).code == "ME"
+
+
+def test_quarterly_and_yearly_on_any_months_are_inferred_and_continue_the_tables_dates():
+    prison = [date(2005 + m // 12, m % 12 + 1, 1) for m in range(2, 48, 3)]  # 1 March, 1 June...
+    quarterly = infer_frequency(prison)
+    assert (quarterly.code, quarterly.season, quarterly.default_horizon) == ("QS-MAR", 4, 8)
+    assert quarterly.after(prison[-1], 2) == (date(2009, 3, 1), date(2009, 6, 1))
+    assert quarterly.between(prison[0], prison[-1]) == len(prison) - 1
+    assert frequency_of_code("QS-MAR") == quarterly and frequency_of_code("QS-DEC") == quarterly
+    ends = [frequency("quarterly", "end", 3).next(date(2019, 12, 31), q) for q in range(8)]
+    assert ends[1] == date(2020, 3, 31) and infer_frequency(ends).code == "QE-DEC"
+    assert infer_frequency([date(1990 + y, 1, 1) for y in range(30)]).code == "YS-JAN"
+    yearly = infer_frequency([date(1990 + y, 6, 30) for y in range(30)])
+    assert (yearly.code, yearly.season, frequency_of_code("YE-JUN")) == ("YE-JUN", 1, yearly)
+    with pytest.raises(DataError, match="2006-04-01 does not fit a quarterly panel: every date must fall on the first "
+                                        "day of Mar, Jun, Sep, Dec"):
+        infer_frequency([*prison, date(2006, 4, 1)], named="quarterly")
+    with pytest.raises(DataError, match="cannot tell the frequency"):  # every other month is no frequency
+        infer_frequency([date(2020, m, 1) for m in (1, 3, 5, 7)])
+    assert parse_frequency("Q") == "quarterly" and parse_frequency("QS-MAR") == "quarterly"
+    assert parse_frequency("annual") == "yearly"
+    with pytest.raises(InvalidValueError, match="unknown frequency code 'QS-XYZ'"):
+        frequency_of_code("QS-XYZ")
 
 
 def test_a_date_that_does_not_fit_is_named():
