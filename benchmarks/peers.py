@@ -1,204 +1,239 @@
-"""The portfolio's members beside the established forecasting libraries, on the project's protocol.
+"""The portfolio beside the established forecasting libraries on any table, from rolling origins.
 
-Protocol (exactly the trainer's): forecast `--horizon` weeks (12) for every store from each origin
-of the evaluation protocol (four backtest folds 13 weeks apart and the test window, the last 12
-weeks), seeing nothing after the origin and no exogenous column; MAPE in percent pooled over every
-store-week of the window. Rows:
+Protocol (what a new user would do, `--origins` times): cut the table at an origin, train the
+portfolio on the cut as `ml-portfolio run` does (every member the frequency allows, the folds the
+cut holds) and take the champion `run` would promote (the lowest overall_mape), then score its
+forecast and its 90% interval on the `--horizon` periods after the origin; give statsforecast
+(SeasonalNaive, AutoETS, AutoARIMA, AutoTheta, MSTL, and the mean of ETS, ARIMA and Theta) and
+mlforecast (LightGBM on the lags of one season) the same cut. The origins are the last date less
+the horizon, and `--spacing` periods apart before it (default: half the horizon; on a quarterly
+table 16, 12 and 8 quarters before its last date). Nothing after an origin is seen; no column
+but the target is used.
 
-- the portfolio's members, trained in this process through its own trainer (no MLflow);
-- statsforecast MSTL(season 52) and AutoTheta(52), each series on its own;
-- mlforecast LightGBM: 12 configurations (lag sets x target differencing x learning rate), the
-  best by mean MAPE over the windows beside the worst, and the best configuration of each window
-  on its own (an oracle no user has: picking on the windows scored flatters it most);
-- AutoGluon-TimeSeries (medium quality, season 52, pretrained models excluded: their weights
-  cannot be downloaded here) when `autogluon.timeseries` is installed; a line says it was skipped
-  otherwise. It is not a dependency of the project.
+Scores per origin and on average over them: MAPE in percent pooled over every series and period
+(periods with an actual of 0 left out), MASE (each series' MAE over its in-sample seasonal-naive
+MAE on the cut, averaged over series) and the coverage of the 90% interval. Rows are the champion,
+every member, and the peers; every row is an in-process call on the same cut, its seconds the
+wall time of all origins (a member's: the whole training call, shared by the members, so those
+rows show the call's time once, on the champion's row). The last column of the champion's row
+names the member it was at each origin.
 
-    python benchmarks/peers.py [--data PATH] [--members all|a,b] [--skip-autogluon]
+    python benchmarks/peers.py [--data PATH] [--id-col ...] [--time-col ...] [--target-col ...]
+                               [--date-format F] [--freq F] [--horizon N] [--origins 3] [--spacing N]
+                               [--members all|a,b] [--no-mlforecast]
 
-Every row is an in-process call over the same table and origins; the seconds column is each
-row's wall time for all five windows (the portfolio's: every fit of its protocol, the final fit
-included).
+Without --data: ../shared/data/Walmart.csv if present, else the synthetic table.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from adapters.filesystem.sales_csv import CsvSalesSource
-from adapters.forecasting.table import Panel
+from adapters.filesystem.sales_csv import read_file
+from adapters.forecasting.table import SalesTable, read_table
 from adapters.forecasting.trainer import ForecastingModelTrainer
-from domain.frequency import WEEKLY_FRIDAY
-from domain.training import MODEL_TYPES, EvaluationProtocol
-
-SEASON = WEEKLY_FRIDAY.season  # the peers are configured for the weekly Walmart table
+from domain.columns import ISO, ColumnSpec, PanelSpec, choose_columns
+from domain.training import MODEL_TYPES, EvaluationProtocol, skipped_because
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "Walmart.csv"
-Forecaster = Callable[[pd.DataFrame, int], np.ndarray]  # long history up to the origin, steps -> steps x series
+LEVEL = 90  # the interval scored, in percent
+# A forecaster: a cut's Nixtla frame (unique_id, ds, y with integer ds) and the steps -> (mean, lower, upper),
+# each steps x series in the cut's series order.
+Grids = tuple[np.ndarray, np.ndarray, np.ndarray]
+Forecaster = Callable[[pd.DataFrame, int], Grids]
+CLASSICS = ("AutoETS", "AutoARIMA", "AutoTheta")
 
 
-def long_frame(panel: Panel, origin: int) -> pd.DataFrame:
-    """unique_id, ds, y of every store up to and including the origin (the Nixtla convention)."""
-    weeks, stores = panel.periods[: origin + 1].astype("datetime64[ns]"), panel.series
-    return pd.DataFrame({"unique_id": np.repeat(stores, len(weeks)), "ds": np.tile(weeks, len(stores)),
-                         "y": panel.sales[: origin + 1].T.ravel()})
+@dataclass
+class Row:
+    model: str
+    scores: list[tuple[float, float, float]] = field(default_factory=list)  # per origin: mape, mase, coverage
+    seconds: float = 0.0
+    picked: list[str] = field(default_factory=list)  # the champion's member at each origin
 
 
-def grid(found: pd.DataFrame, column: str, stores: np.ndarray, steps: int) -> np.ndarray:
-    """steps x stores from a long forecast frame, the stores in the order given (the panel's)."""
-    wide = found.pivot(index="ds", columns="unique_id", values=column)
-    return wide[list(stores)].to_numpy()[:steps]
+def scores(actual: np.ndarray, history: np.ndarray, season: int, mean: np.ndarray, lower: np.ndarray,
+           upper: np.ndarray) -> tuple[float, float, float]:
+    """MAPE %, MASE and interval coverage of a steps x series forecast."""
+    nonzero = actual != 0
+    mape = float(100 * np.mean(np.abs(actual - mean)[nonzero] / np.abs(actual[nonzero])))
+    lagged = np.abs(history[season:] - history[:-season])
+    scale = np.nanmean(lagged, axis=0)
+    mae = np.mean(np.abs(actual - mean), axis=0)
+    usable = np.isfinite(scale) & (scale > 0)
+    mase = float(np.mean(mae[usable] / scale[usable]))
+    coverage = float(np.mean((actual >= lower) & (actual <= upper)))
+    return mape, mase, coverage
 
 
-def mape(panel: Panel, origin: int, predicted: np.ndarray, horizon: int) -> float:
-    actual = panel.sales[origin + 1 : origin + 1 + horizon]
-    return float(100 * np.mean(np.abs(actual - predicted[:horizon]) / np.abs(actual)))
+def nixtla(history: np.ndarray) -> pd.DataFrame:
+    """unique_id, ds (period index), y of every series' observed periods."""
+    periods, series = history.shape
+    seen = np.isfinite(history.T)
+    return pd.DataFrame({"unique_id": np.repeat(np.arange(series), periods)[seen.ravel()],
+                         "ds": np.tile(np.arange(periods), series)[seen.ravel()], "y": history.T.ravel()[seen.ravel()]})
 
 
-def statsforecast_member(name: str) -> Forecaster:
-    def forecast(history: pd.DataFrame, steps: int) -> np.ndarray:
-        from statsforecast import StatsForecast
-        from statsforecast.models import MSTL, AutoTheta
-
-        model = {"MSTL": MSTL, "AutoTheta": AutoTheta}[name](season_length=SEASON)
-        found = StatsForecast(models=[model], freq="W-FRI", n_jobs=1).forecast(df=history, h=steps)
-        return grid(found, name, history["unique_id"].unique(), steps)
-
-    return forecast
+def _wide(found: pd.DataFrame, column: str, series: int, steps: int) -> np.ndarray:
+    values = np.full((steps, series), np.nan)
+    for uid, rows in found.groupby("unique_id", sort=False):
+        values[:, int(uid)] = rows[column].to_numpy()[:steps]
+    return values
 
 
-MLFORECAST_CONFIGS = [
-    {"lags": lags, "difference": difference, "learning_rate": rate}
-    for lags, difference, rate in itertools.product(
-        ((1, 2, 3, 4, 52), (1, 2, 3, 4, 8, 13, 26, 52), tuple(range(1, 14)) + (52,)), (False, True), (0.05, 0.1))
-]
+def statsforecast_peers(season: int) -> dict[str, Forecaster]:
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+
+    models = {"SeasonalNaive": SeasonalNaive(season_length=season), "AutoTheta": AutoTheta(season_length=season),
+              "MSTL": MSTL(season_length=season)}
+    if season <= 24:  # AutoETS models seasons up to 24; AutoARIMA's seasonal search is minutes past that
+        models = {"AutoETS": AutoETS(season_length=season), "AutoARIMA": AutoARIMA(season_length=season), **models}
+
+    def forecast(name: str) -> Forecaster:
+        def run(frame: pd.DataFrame, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            from statsforecast import StatsForecast
+
+            found = StatsForecast(models=[models[name]], freq=1, n_jobs=1,
+                                  fallback_model=SeasonalNaive(season_length=season)).forecast(
+                df=frame, h=steps, level=[LEVEL])
+            series = int(frame["unique_id"].max()) + 1
+            return tuple(_wide(found, f"{name}{suffix}", series, steps)  # type: ignore[return-value]
+                         for suffix in ("", f"-lo-{LEVEL}", f"-hi-{LEVEL}"))
+        return run
+
+    return {name: forecast(name) for name in models}
 
 
-def mlforecast_member(config: dict) -> Forecaster:
-    def forecast(history: pd.DataFrame, steps: int) -> np.ndarray:
+def mlforecast_peer(season: int) -> Forecaster:
+    def run(frame: pd.DataFrame, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         import lightgbm
         from mlforecast import MLForecast
-        from mlforecast.target_transforms import Differences
+        from mlforecast.utils import PredictionIntervals
 
-        model = lightgbm.LGBMRegressor(n_estimators=300, learning_rate=config["learning_rate"], num_leaves=31,
-                                       random_state=42, n_jobs=2, verbose=-1)
-        # Differencing by a season already takes last year out of the target: lag 52 would then
-        # need two years of history before the first fold's origin.
-        lags = [lag for lag in config["lags"] if not (config["difference"] and lag == SEASON)]
-        forecaster = MLForecast(models={"lgbm": model}, freq="W-FRI", lags=lags,
-                                date_features=["week"],
-                                target_transforms=[Differences([SEASON])] if config["difference"] else None)
-        forecaster.fit(history, static_features=[])
-        return grid(forecaster.predict(steps), "lgbm", history["unique_id"].unique(), steps)
-
-    return forecast
+        model = lightgbm.LGBMRegressor(n_estimators=300, learning_rate=0.05, random_state=42, n_jobs=1, verbose=-1)
+        forecaster = MLForecast(models={"lgbm": model}, freq=1, lags=list(range(1, max(season, 2) + 1)))
+        forecaster.fit(frame, static_features=[],
+                       prediction_intervals=PredictionIntervals(n_windows=2, h=steps))
+        found = forecaster.predict(steps, level=[LEVEL])
+        series = int(frame["unique_id"].max()) + 1
+        return tuple(_wide(found, f"lgbm{suffix}", series, steps)  # type: ignore[return-value]
+                     for suffix in ("", f"-lo-{LEVEL}", f"-hi-{LEVEL}"))
+    return run
 
 
-def autogluon_member() -> Forecaster | None:
-    try:
-        from autogluon.timeseries import TimeSeriesDataFrame, TimeSeriesPredictor
-    except ImportError:
-        return None
-
-    def forecast(history: pd.DataFrame, steps: int) -> np.ndarray:
-        data = TimeSeriesDataFrame.from_data_frame(history, id_column="unique_id", timestamp_column="ds")
-        predictor = TimeSeriesPredictor(
-            prediction_length=steps, target="y", eval_metric="MAPE", verbosity=0, path=None
-        ).fit(
-            data,
-            presets="medium_quality",
-            hyperparameters={
-                "Naive": {},
-                "SeasonalNaive": {},
-                "ETS": {},
-                "Theta": {},
-                "RecursiveTabular": {},
-                "DirectTabular": {},
-                "TemporalFusionTransformer": {},
-            },
-            time_limit=600,
-        )
-        found = predictor.predict(data).reset_index().rename(columns={"item_id": "unique_id", "timestamp": "ds"})
-        return grid(found, "mean", history["unique_id"].unique(), steps)
-
-    return forecast
+def cut(raw: pd.DataFrame, days: pd.Series, last: pd.Timestamp, name: str, columns: ColumnSpec,
+        panel: PanelSpec) -> SalesTable:
+    """The table up to `last`, read as `train` reads a file."""
+    part = raw[days <= last].reset_index(drop=True)
+    return read_table(part, source=f"{name} up to {last.date()}", name=name, content=part.to_csv().encode(),
+                      columns=columns, panel=panel)
 
 
-def peer_row(name: str, forecaster: Forecaster, panel: Panel, origins: list[int], horizon: int) -> dict:
+def portfolio(table: SalesTable, members: list[str], horizon: int) -> tuple[dict[str, Grids], str, float]:
+    """Train the members on the cut as `run` does: every member's forecast, the champion `run` would
+    promote (the lowest overall_mape) and the seconds of the whole training call."""
+    info = table.info
+    protocol = EvaluationProtocol(frequency=info.frequency, horizon=horizon).fitted_to(info.periods)
+    trainer = ForecastingModelTrainer()
     started = time.perf_counter()
-    values = [mape(panel, o, forecaster(long_frame(panel, o), horizon), horizon) for o in origins]
-    return _done({"model": name, "windows": values, "seconds": time.perf_counter() - started})
-
-
-def _done(row: dict) -> dict:
-    print(f"  {row['model']}: {' '.join(f'{v:.2f}' for v in row['windows'])} in {row['seconds']:.1f} s",
-          file=sys.stderr, flush=True)
-    return row
-
-
-def member_row(key: str, trainer: ForecastingModelTrainer, table, protocol: EvaluationProtocol) -> dict:
-    started = time.perf_counter()
-    metrics = trainer.train(key, table, protocol, lambda message: None).metrics
-    values = [metrics[f"fold{k}_mape"] for k in range(1, protocol.folds + 1)] + [metrics["test_mape"]]
-    return _done({"model": f"ml-portfolio {key}", "windows": values, "seconds": time.perf_counter() - started})
-
-
-def print_table(rows: list[dict], labels: list[str]) -> None:
-    width = max(map(len, labels)) + 2
-    print(f"{'model':<46}" + "".join(f"{label:>{width}}" for label in labels) + f"{'mean':>8}{'seconds':>9}")
-    for row in rows:
-        print(f"{row['model']:<46}" + "".join(f"{v:>{width}.2f}" for v in row["windows"])
-              + f"{np.mean(row['windows']):>8.2f}{row['seconds']:>9.1f}")
+    trained = {key: trainer.train(key, table, protocol, lambda message: None)
+               for key in members if not skipped_because(key, info.frequency)}
+    seconds = time.perf_counter() - started
+    champion = min(trained, key=lambda key: trained[key].metrics["overall_mape"])
+    grids = {}
+    for key, model in trained.items():
+        series = list(model.servable.series)
+        forecast = model.servable.forecast(series, horizon, LEVEL / 100)
+        grids[key] = tuple(forecast[c].to_numpy().reshape(len(series), horizon).T
+                           for c in ("prediction", "lower", "upper"))
+    return grids, champion, seconds  # type: ignore[return-value]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(DEFAULT_DATA) if DEFAULT_DATA.is_file() else None,
-                        help="sales CSV (default: ../shared/data/Walmart.csv if present, else the synthetic table)")
-    parser.add_argument("--members", default="all", help="portfolio members to train (default: all)")
-    parser.add_argument("--skip-autogluon", action="store_true", help="leave AutoGluon out even when installed")
+    parser.add_argument("--data", default=str(DEFAULT_DATA) if DEFAULT_DATA.is_file() else None)
+    for role in ("id", "time", "target"):
+        parser.add_argument(f"--{role}-col", metavar="NAME")
+    parser.add_argument("--date-format", metavar="FORMAT")
+    parser.add_argument("--freq", metavar="daily|weekly|monthly|quarterly|yearly")
+    parser.add_argument("--horizon", type=int, help="default: the frequency's")
+    parser.add_argument("--origins", type=int, default=3, help="rolling origins (default: 3)")
+    parser.add_argument("--spacing", type=int, help="periods between origins (default: half the horizon)")
+    parser.add_argument("--members", default="all", help="portfolio members (default: all)")
+    parser.add_argument("--no-mlforecast", action="store_true", help="leave mlforecast out")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    table, protocol = CsvSalesSource().load(args.data), EvaluationProtocol()
-    panel = table.panel
-    origins = [*protocol.fold_origins(len(panel.periods)), protocol.test_origin(len(panel.periods))]
-    labels = [f"{'test' if o == origins[-1] else f'fold{k + 1}'} {panel.periods[o]}" for k, o in enumerate(origins)]
-    print(f"data: {args.data or 'synthetic'}; MAPE % of {protocol.horizon} weeks x {len(panel.series)} stores "
-          f"from each origin, nothing after it seen; in-process calls", flush=True)
-    trainer = ForecastingModelTrainer()
+    logging.getLogger("statsforecast").setLevel(logging.ERROR)
+    if args.data is None:
+        raise SystemExit("give --data: ../shared/data/Walmart.csv is not there")
+    columns = ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format)
+    spec = PanelSpec(frequency=args.freq)
+    raw, content = read_file(args.data)
+    name = Path(args.data).stem.lower()
+    whole = read_table(raw, source=args.data, name=name, content=content, columns=columns, panel=spec)
+    choice = choose_columns([str(c) for c in raw.columns], columns)
+    days = pd.to_datetime(raw[choice.time], format=None if choice.date_format == ISO else choice.date_format)
+    info, panel = whole.info, whole.panel
+    frequency = info.frequency
+    horizon = args.horizon or frequency.default_horizon
+    spacing = args.spacing or max(1, horizon // 2)
+    last = len(panel.periods) - 1
+    origins = [last - horizon - spacing * k for k in range(args.origins - 1, -1, -1)]
     members = list(MODEL_TYPES) if args.members == "all" else args.members.split(",")
-    rows = [member_row(key, trainer, table, protocol) for key in members]
-    rows += [peer_row(f"statsforecast {name}(52)", statsforecast_member(name), panel, origins, protocol.horizon)
-             for name in ("MSTL", "AutoTheta")]
-    tried = [peer_row(f"mlforecast LightGBM {c}", mlforecast_member(c), panel, origins, protocol.horizon)
-             for c in MLFORECAST_CONFIGS]
-    tried.sort(key=lambda row: np.mean(row["windows"]))
-    best, worst = tried[0], tried[-1]
-    rows += [
-        {**best, "model": f"mlforecast LightGBM best of {len(tried)}", "seconds": sum(r["seconds"] for r in tried)},
-        {**worst, "model": f"mlforecast LightGBM worst of {len(tried)}", "seconds": 0.0},
-        {"model": f"mlforecast LightGBM, best of {len(tried)} per window", "seconds": 0.0,
-         "windows": [min(row["windows"][k] for row in tried) for k in range(len(origins))]},
-    ]
-    autogluon = None if args.skip_autogluon else autogluon_member()
-    if autogluon is not None:
-        rows.append(peer_row("AutoGluon-TimeSeries medium, no pretrained", autogluon, panel, origins, protocol.horizon))
-    print_table(rows, labels)
-    print(f"mlforecast best configuration: {best['model'].removeprefix('mlforecast LightGBM ')}")
-    if autogluon is None:
-        print("AutoGluon-TimeSeries: skipped (" + ("--skip-autogluon" if args.skip_autogluon
-                                                    else "autogluon.timeseries is not installed") + ")")
+    peers: dict[str, Forecaster] = {f"statsforecast {k}": f for k, f in statsforecast_peers(frequency.season).items()}
+    if not args.no_mlforecast:
+        peers["mlforecast LightGBM"] = mlforecast_peer(frequency.season)
+    print(f"data: {args.data}; {info.describe()}; horizon {horizon}; origins "
+          + ", ".join(str(panel.periods[o]) for o in origins) + "; in-process calls", flush=True)
+    rows: dict[str, Row] = {}
+
+    def scored(model: str, grids: Grids, seconds: float) -> None:
+        row = rows.setdefault(model, Row(model))
+        row.scores.append(scores(actual, history, frequency.season, *grids))
+        row.seconds += seconds
+
+    for origin in origins:
+        day = pd.Timestamp(panel.periods[origin])
+        table = cut(raw, days, day, name, columns, spec)
+        history, actual = table.panel.sales, panel.sales[origin + 1 : origin + 1 + horizon]
+        if table.info.periods != origin + 1 or list(table.panel.series) != list(panel.series):
+            raise SystemExit(f"the cut at {day.date()} does not hold every series up to it")
+        grids, champion, seconds = portfolio(table, members, horizon)
+        scored("ml-portfolio champion", grids[champion], seconds)
+        rows["ml-portfolio champion"].picked.append(champion)
+        for key, found in grids.items():
+            scored(f"ml-portfolio {key}", found, 0.0)
+        frame, classics = nixtla(history), []
+        for model, forecaster in peers.items():
+            started = time.perf_counter()
+            found = forecaster(frame, horizon)
+            scored(model, found, time.perf_counter() - started)
+            if model.removeprefix("statsforecast ") in CLASSICS:
+                classics.append(found)
+        if len(classics) == len(CLASSICS):  # the mean of the forecasts and of the bounds
+            scored("statsforecast mean of ETS, ARIMA, Theta", tuple(np.mean([c[k] for c in classics], axis=0)
+                                                                    for k in range(3)), 0.0)
+        print(f"  origin {day.date()}: champion {champion}", file=sys.stderr, flush=True)
+    print_table(list(rows.values()), [str(panel.periods[o]) for o in origins])
+
+
+def print_table(rows: list[Row], labels: list[str]) -> None:
+    print(f"{'model':<40}" + "".join(f"{label:>27}" for label in labels) + f"{'mean':>27}{'seconds':>9}")
+    print(f"{'':<40}" + "".join(f"{'MAPE / MASE / cover':>27}" for _ in [*labels, "mean"]))
+    for row in sorted(rows, key=lambda r: np.mean([s[1] for s in r.scores])):
+        cells = [*row.scores, tuple(np.mean(row.scores, axis=0))]
+        print(f"{row.model:<40}" + "".join(f"{m:>12.2f} /{s:>6.3f} /{c:>5.2f}" for m, s, c in cells)
+              + f"{row.seconds:>9.1f}" + (f"  ({', '.join(row.picked)})" if row.picked else ""))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from tests.browser import SECONDS, _text, poll
 from tests.cluster import DaskCluster, mlflow_on, postgres
 from tests.conftest import CLI, Lines, Store, free_port, run_cli, running
+from tests.support import WEEKLY_MODELS
 
 scenarios("cluster.feature")
 
@@ -232,7 +233,7 @@ def warehouse_and_ranking(on_server, ranked):
     with duckdb.connect(str(on_server.folder / "results" / "warehouse.duckdb"), read_only=True) as warehouse:
         synced = {row[0] for row in warehouse.execute("SELECT run_id FROM runs").fetchall()}
     assert on_the_server and on_the_server <= synced
-    assert len(ranked["document"]["rankings"]) == 9
+    assert len(ranked["document"]["rankings"]) == len(WEEKLY_MODELS)
 
 
 @then("the API answers with the champion and the dashboard shows it")
