@@ -159,7 +159,7 @@ def portfolio(table: SalesTable, members: list[str], horizon: int) -> tuple[dict
     return grids, champion, seconds  # type: ignore[return-value]
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA) if DEFAULT_DATA.is_file() else None)
     for role in ("id", "time", "target"):
@@ -172,10 +172,15 @@ def main() -> None:
     parser.add_argument("--members", default="all", help="portfolio members (default: all)")
     parser.add_argument("--no-mlforecast", action="store_true", help="leave mlforecast out")
     args = parser.parse_args()
-    warnings.filterwarnings("ignore")
-    logging.getLogger("statsforecast").setLevel(logging.ERROR)
     if args.data is None:
         raise SystemExit("give --data: ../shared/data/Walmart.csv is not there")
+    return args
+
+
+def main() -> None:
+    args = arguments()
+    warnings.filterwarnings("ignore")
+    logging.getLogger("statsforecast").setLevel(logging.ERROR)
     columns = ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format)
     spec = PanelSpec(frequency=args.freq)
     raw, content = read_file(args.data)
@@ -183,48 +188,51 @@ def main() -> None:
     whole = read_table(raw, source=args.data, name=name, content=content, columns=columns, panel=spec)
     choice = choose_columns([str(c) for c in raw.columns], columns)
     days = pd.to_datetime(raw[choice.time], format=None if choice.date_format == ISO else choice.date_format)
-    info, panel = whole.info, whole.panel
-    frequency = info.frequency
+    panel, frequency = whole.panel, whole.info.frequency
     horizon = args.horizon or frequency.default_horizon
     spacing = args.spacing or max(1, horizon // 2)
-    last = len(panel.periods) - 1
-    origins = [last - horizon - spacing * k for k in range(args.origins - 1, -1, -1)]
-    members = list(MODEL_TYPES) if args.members == "all" else args.members.split(",")
+    origins = [len(panel.periods) - 1 - horizon - spacing * k for k in range(args.origins - 1, -1, -1)]
     peers: dict[str, Forecaster] = {f"statsforecast {k}": f for k, f in statsforecast_peers(frequency.season).items()}
     if not args.no_mlforecast:
         peers["mlforecast LightGBM"] = mlforecast_peer(frequency.season)
-    print(f"data: {args.data}; {info.describe()}; horizon {horizon}; origins "
+    print(f"data: {args.data}; {whole.info.describe()}; horizon {horizon}; origins "
           + ", ".join(str(panel.periods[o]) for o in origins) + "; in-process calls", flush=True)
+    members = list(MODEL_TYPES) if args.members == "all" else args.members.split(",")
     rows: dict[str, Row] = {}
+    for origin in origins:
+        table = cut(raw, days, pd.Timestamp(panel.periods[origin]), name, columns, spec)
+        if table.info.periods != origin + 1 or list(table.panel.series) != list(panel.series):
+            raise SystemExit(f"the cut at {panel.periods[origin]} does not hold every series up to it")
+        one_origin(table, panel.sales[origin + 1 : origin + 1 + horizon], members, peers, rows)
+    print_table(list(rows.values()), [str(panel.periods[o]) for o in origins])
+
+
+def one_origin(table: SalesTable, actual: np.ndarray, members: list[str], peers: dict[str, Forecaster],
+               rows: dict[str, Row]) -> None:
+    """Every row's forecast from the cut's last period, scored on the actuals that followed it."""
+    history, season, horizon = table.panel.sales, table.info.frequency.season, len(actual)
 
     def scored(model: str, grids: Grids, seconds: float) -> None:
         row = rows.setdefault(model, Row(model))
-        row.scores.append(scores(actual, history, frequency.season, *grids))
+        row.scores.append(scores(actual, history, season, *grids))
         row.seconds += seconds
 
-    for origin in origins:
-        day = pd.Timestamp(panel.periods[origin])
-        table = cut(raw, days, day, name, columns, spec)
-        history, actual = table.panel.sales, panel.sales[origin + 1 : origin + 1 + horizon]
-        if table.info.periods != origin + 1 or list(table.panel.series) != list(panel.series):
-            raise SystemExit(f"the cut at {day.date()} does not hold every series up to it")
-        grids, champion, seconds = portfolio(table, members, horizon)
-        scored("ml-portfolio champion", grids[champion], seconds)
-        rows["ml-portfolio champion"].picked.append(champion)
-        for key, found in grids.items():
-            scored(f"ml-portfolio {key}", found, 0.0)
-        frame, classics = nixtla(history), []
-        for model, forecaster in peers.items():
-            started = time.perf_counter()
-            found = forecaster(frame, horizon)
-            scored(model, found, time.perf_counter() - started)
-            if model.removeprefix("statsforecast ") in CLASSICS:
-                classics.append(found)
-        if len(classics) == len(CLASSICS):  # the mean of the forecasts and of the bounds
-            scored("statsforecast mean of ETS, ARIMA, Theta", tuple(np.mean([c[k] for c in classics], axis=0)
-                                                                    for k in range(3)), 0.0)
-        print(f"  origin {day.date()}: champion {champion}", file=sys.stderr, flush=True)
-    print_table(list(rows.values()), [str(panel.periods[o]) for o in origins])
+    grids, champion, seconds = portfolio(table, members, horizon)
+    scored("ml-portfolio champion", grids[champion], seconds)
+    rows["ml-portfolio champion"].picked.append(champion)
+    for key, found in grids.items():
+        scored(f"ml-portfolio {key}", found, 0.0)
+    frame, classics = nixtla(history), []
+    for model, forecaster in peers.items():
+        started = time.perf_counter()
+        found = forecaster(frame, horizon)
+        scored(model, found, time.perf_counter() - started)
+        if model.removeprefix("statsforecast ") in CLASSICS:
+            classics.append(found)
+    if len(classics) == len(CLASSICS):  # the mean of the forecasts and of the bounds
+        scored("statsforecast mean of ETS, ARIMA, Theta", tuple(np.mean([c[k] for c in classics], axis=0)
+                                                                for k in range(3)), 0.0)
+    print(f"  origin {table.info.last_period}: champion {champion}", file=sys.stderr, flush=True)
 
 
 def print_table(rows: list[Row], labels: list[str]) -> None:
