@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 
 import pandas as pd
 
 from adapters.actuals.database import Database, DuckDbDatabase, PostgresDatabase, Unit
-from adapters.actuals.store import LATEST, SCHEMA, now
+from adapters.actuals.store import LATEST, SCHEMA, day, now
 from domain.forecasts import ForecastPoint
 from domain.models import ModelVersion
 from domain.monitoring import SettledPoint
@@ -74,7 +73,7 @@ class SqlForecastLog:
                     "AND a.period = f.period JOIN batches b ON b.batch = a.batch WHERE f.model = ? AND f.version = ? "
                     "AND f.source = ? AND f.dataset = ? ORDER BY f.series_id, f.origin, f.step",
                     [dataset, version.name, version.version, source, dataset])
-        return [SettledPoint(series_id=s, origin=_day(o), step=int(h), period=_day(p), prediction=float(y),
+        return [SettledPoint(series_id=s, origin=day(o), step=int(h), period=day(p), prediction=float(y),
                              lower=None if lo is None else float(lo), upper=None if up is None else float(up),
                              actual=float(a), arrived_at=t) for s, o, h, p, y, lo, up, a, t in rows]
 
@@ -89,7 +88,7 @@ class SqlForecastLog:
                 f"f.logged_at FROM forecasts f LEFT JOIN ({LATEST.format(also=' AND series_id = ?')}) AS a ON "
                 "a.period = f.period WHERE f.dataset = ? AND f.series_id = ? AND f.source <> 'training' "
                 "ORDER BY f.logged_at, f.step", [dataset, series_id, dataset, series_id])
-        return [SettledPoint(series_id=s, origin=_day(o), step=int(h), period=_day(p), prediction=float(y),
+        return [SettledPoint(series_id=s, origin=day(o), step=int(h), period=day(p), prediction=float(y),
                              lower=None if lo is None else float(lo), upper=None if up is None else float(up),
                              actual=float("nan") if a is None else float(a), arrived_at=t)
                 for s, o, h, p, y, lo, up, a, t in rows]
@@ -101,10 +100,6 @@ class SqlForecastLog:
                 return 0
             return int(unit.rows("SELECT count(*) FROM forecasts WHERE model = ? AND version = ? AND source = ?",
                                  [version.name, version.version, source])[0][0])
-
-
-def _day(value: object) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value  # type: ignore[return-value]
 
 
 class DuckDbForecastLog(SqlForecastLog):

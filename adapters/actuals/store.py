@@ -138,7 +138,7 @@ class SqlActualsStore:
                 "SELECT a.period, a.value, b.arrived_at, b.source, a.batch = max(a.batch) OVER (PARTITION BY a.period) "
                 "FROM actuals a JOIN batches b ON a.batch = b.batch WHERE a.dataset = ? AND a.series_id = ? "
                 "ORDER BY a.period, a.batch", [dataset, series_id])
-        return [ActualRecord(period=_day(p), value=float(v), arrived_at=t, source=s, latest=bool(latest))
+        return [ActualRecord(period=day(p), value=float(v), arrived_at=t, source=s, latest=bool(latest))
                 for p, v, t, s, latest in rows]
 
     def datasets(self) -> list[DatasetActuals]:
@@ -150,8 +150,8 @@ class SqlActualsStore:
                 "(SELECT max(batch) FROM batches b WHERE b.dataset = d.dataset), "
                 "(SELECT max(arrived_at) FROM batches b WHERE b.dataset = d.dataset) FROM datasets d "
                 "LEFT JOIN actuals a ON a.dataset = d.dataset GROUP BY d.dataset, d.frequency ORDER BY d.dataset")
-        return [DatasetActuals(name=n, frequency=f, series=int(s), first_period=_day(a) if a else None,
-                               last_period=_day(b) if b else None, revision=int(r or 0), last_arrival=t)
+        return [DatasetActuals(name=n, frequency=f, series=int(s), first_period=day(a) if a else None,
+                               last_period=day(b) if b else None, revision=int(r or 0), last_arrival=t)
                 for n, f, s, a, b, r, t in rows]
 
     def dataset(self, name: str) -> DatasetActuals:
@@ -197,7 +197,8 @@ def _empty() -> HistoryRows:
     return HistoryRows(np.array([], dtype=object), np.array([], dtype="datetime64[D]"), np.array([]))
 
 
-def _day(value: object) -> date:
+def day(value: object) -> date:
+    """A date the database returned as a date or a timestamp, as a date."""
     return value.date() if isinstance(value, datetime) else value  # type: ignore[return-value]
 
 
