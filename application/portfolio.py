@@ -11,6 +11,7 @@ from application.train import TrainingReport, TrainModels, TrainRequest
 from domain.errors import TrainingError, UnknownModelError
 from domain.leaderboard import Ranking, RunFilter, evidence_split
 from domain.models import CHAMPION, ModelVersion, Promotion
+from domain.training import COMBINATION, MODEL_TYPES
 
 RANK_BY = "mape"
 
@@ -42,6 +43,11 @@ def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, res
         f"{', '.join(e.name for e in report.experiments)}, benchmark of {report.generated_at:%Y-%m-%d %H:%M:%S} UTC "
         f"(run {version.run_id})"
     ]
+    if best.rank > 1:  # the combination, promoted over the members ranked above it
+        top = next(r for r in board.rankings if r.dataset == best.dataset)
+        parts.append(f"the combination of the members best on earlier windows, promoted over {top.model} "
+                     f"({top.value:.4g}), the best of {sum(r.dataset == best.dataset for r in board.rankings) - 1} "
+                     "single models on the same windows")
     if runner_up:
         parts.append(f"next {runner_up.model} {runner_up.value:.4g}")
     if report.significance and best.rank == 1:
@@ -56,7 +62,8 @@ def _evidence(report: BenchmarkReport, best: Ranking, version: ModelVersion, res
 class RunPortfolio:
     """Rules: the benchmark covers every finished run of the experiment on the trained dataset,
     earlier invocations' included, so a re-run adds runs and versions and never forgets one;
-    the best ranked row that has a registered version becomes `champion` of its model, unless
+    the ensemble (the combination, domain.training.COMBINATION) becomes `champion` of its model when it
+    trained and was registered, else the best ranked row that has a registered version, unless
     the current champion's metric (over all windows, see domain.leaderboard) is already as good
     (then nothing is promoted, so re-running the same job moves nothing); every promotion carries
     its evidence.
@@ -104,9 +111,11 @@ class RunPortfolio:
         )
 
     def _best_version(self, report: BenchmarkReport) -> tuple[Ranking, ModelVersion]:
-        """The best ranked row whose run has a registered version, and that version."""
+        """The combination's row when it has a registered version, else the best ranked row that has
+        one; and that version."""
         rows = {(row.model, row.dataset): row for row in report.leaderboard.results}
-        for ranking in report.leaderboard.rankings:
+        combination = MODEL_TYPES[COMBINATION]
+        for ranking in sorted(report.leaderboard.rankings, key=lambda r: r.model != combination):  # stable
             versions = self._registry.versions_of_run(rows[(ranking.model, ranking.dataset)].run_id)
             if versions:
                 return ranking, max(versions, key=lambda v: v.version)

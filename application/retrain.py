@@ -16,6 +16,7 @@ from domain.errors import BusyError, InvalidValueError, TrainingError, UnknownMo
 from domain.forecasts import SeriesHistory
 from domain.models import CHAMPION, ModelVersion, Promotion
 from domain.significance import wilcoxon
+from domain.training import COMBINATION
 
 ALPHA = 0.05  # the significance a challenger's lead on the newest periods needs
 
@@ -60,8 +61,8 @@ class Challenge:
     (the challenger's test window) from the same origin: the challenger by its out-of-sample test-window
     errors, the champion by its forecast from the actuals up to that origin. The challenger is promoted
     only when its MAPE there is lower and the gap holds under the Wilcoxon signed-rank test on the
-    series' errors (p < ALPHA); without a champion on the dataset the best new version is promoted,
-    as `run` does. The promotion records the evidence."""
+    series' errors (p < ALPHA); without a champion on the dataset the new ensemble version is promoted
+    (else the best new version), as `run` does. The promotion records the evidence."""
 
     def __init__(self, registry: ModelRegistry, models: ServedModels, runs: RunSource, store: ActualsStore,
                  promote: PromoteModel) -> None:
@@ -85,6 +86,11 @@ class Challenge:
         if not trained:
             return champion, None, None, "no new version was registered (--no-register, or every model failed)"
         if champion is None:
+            if COMBINATION in trained:
+                version, best = trained[COMBINATION]
+                return self._promoted(version, f"no champion on {dataset} yet: the new {COMBINATION} version, as "
+                                               f"`run` promotes (overall MAPE "
+                                               f"{best.metrics.get('overall_mape', math.nan):.4g})", who)
             version, best = min(trained.values(), key=lambda found: found[1].metrics.get("overall_mape", math.inf))
             return self._promoted(version, f"no champion on {dataset} yet: the best new version by overall MAPE "
                                            f"({best.metrics.get('overall_mape', math.nan):.4g})", who)

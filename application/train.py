@@ -24,13 +24,14 @@ class TrainRequest:
     panel: PanelSpec = field(default_factory=PanelSpec)
     experiment_name: str | None = None  # None: the experiment named after the dataset
     horizon: int | None = None  # None: the default of the panel's frequency
-    folds: int = EvaluationProtocol().folds
+    folds: int | None = None  # None: as many as the panel's series call for (EvaluationProtocol.for_panel)
     register: bool = True
     actuals: str | None = None  # train on this dataset's actuals to date (then data_path is not read)
 
     def protocol(self, dataset: DatasetInfo) -> EvaluationProtocol:
-        """The protocol for this dataset: its frequency's horizon unless one was asked for."""
-        return EvaluationProtocol(frequency=dataset.frequency, horizon=self.horizon or 0, folds=self.folds)
+        """The protocol for this dataset: its frequency's horizon and the folds its series call for,
+        unless they were asked for."""
+        return EvaluationProtocol.for_panel(dataset.frequency, dataset.series, self.horizon or 0, self.folds)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,7 +2,8 @@
 
 Protocol (what a new user would do, `--origins` times): cut the table at an origin, train the
 portfolio on the cut as `ml-portfolio run` does (every member the frequency allows, the folds the
-cut holds) and take the champion `run` would promote (the lowest overall_mape), then score its
+cut holds) and take the champion `run` would promote (the ensemble; the lowest overall_mape when
+--members leaves it out), then score its
 forecast and its 90% interval on the `--horizon` periods after the origin; give statsforecast
 (SeasonalNaive, AutoETS, AutoARIMA, AutoTheta, MSTL, and the mean of ETS, ARIMA and Theta) and
 mlforecast (LightGBM on the lags of one season) the same cut. The origins are the last date less
@@ -43,7 +44,7 @@ from adapters.filesystem.sales_csv import read_file
 from adapters.forecasting.table import SalesTable, read_table
 from adapters.forecasting.trainer import ForecastingModelTrainer
 from domain.columns import ISO, ColumnSpec, PanelSpec, choose_columns
-from domain.training import MODEL_TYPES, EvaluationProtocol, skipped_because
+from domain.training import COMBINATION, MODEL_TYPES, EvaluationProtocol, skipped_because
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "Walmart.csv"
 LEVEL = 90  # the interval scored, in percent
@@ -141,15 +142,17 @@ def cut(raw: pd.DataFrame, days: pd.Series, last: pd.Timestamp, name: str, colum
 
 def portfolio(table: SalesTable, members: list[str], horizon: int) -> tuple[dict[str, Grids], str, float]:
     """Train the members on the cut as `run` does: every member's forecast, the champion `run` would
-    promote (the lowest overall_mape) and the seconds of the whole training call."""
+    promote (the ensemble when it trained, else the lowest overall_mape) and the seconds of the whole
+    training call."""
     info = table.info
-    protocol = EvaluationProtocol(frequency=info.frequency, horizon=horizon).fitted_to(info.periods)
+    protocol = EvaluationProtocol.for_panel(info.frequency, info.series, horizon).fitted_to(info.periods)
     trainer = ForecastingModelTrainer()
     started = time.perf_counter()
     trained = {key: trainer.train(key, table, protocol, lambda message: None)
                for key in members if not skipped_because(key, info.frequency)}
     seconds = time.perf_counter() - started
-    champion = min(trained, key=lambda key: trained[key].metrics["overall_mape"])
+    champion = (COMBINATION if COMBINATION in trained
+                else min(trained, key=lambda key: trained[key].metrics["overall_mape"]))
     grids = {}
     for key, model in trained.items():
         series = list(model.servable.series)

@@ -23,6 +23,10 @@ MODEL_TYPES = {
     "seasonal_naive": "SeasonalNaive",
     "ensemble": "Ensemble",  # trained last: it combines the others' forecasts
 }
+# The model `run` promotes when it trained: its members are chosen on windows before each origin, so
+# its score is out-of-sample; the best single member's score is the best of a dozen on the same windows,
+# and off-sample it lost to the combination on the shared tables' rolling origins (benchmarks/peers.py).
+COMBINATION = "ensemble"
 # The longest season of members that cannot model every one: statsforecast's AutoETS models seasons
 # up to 24, and its seasonal AutoARIMA search takes about a minute per origin on 45 weekly series.
 LONGEST_SEASON = {"autoets": 24, "autoarima": 24}
@@ -49,6 +53,14 @@ def parse_model_keys(text: str) -> tuple[str, ...]:
     return keys
 
 
+FOLDS = 4  # backtest folds of a panel with enough series, unless --folds says otherwise
+# Series-windows a default backtest aims for: a panel of fewer than EVIDENCE / FOLDS series gets more
+# folds, one horizon apart, as far as its history holds. One series scored in four windows ranks a
+# dozen members on four numbers; the ensemble's choice of members (and the champion with it) on a
+# one-series daily year held off-sample only from about eight windows on (benchmarks/peers.py).
+EVIDENCE = 24
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvaluationProtocol:
     """Out-of-time evaluation: the last `horizon` periods of every series are the test set,
@@ -60,7 +72,7 @@ class EvaluationProtocol:
 
     frequency: Frequency = WEEKLY_FRIDAY
     horizon: int = 0  # 0: the frequency's default
-    folds: int = 4
+    folds: int = FOLDS
     stride: int = 0  # periods between fold origins; 0: a quarter of a year or a horizon, whichever is longer
 
     def __post_init__(self) -> None:
@@ -70,6 +82,18 @@ class EvaluationProtocol:
         # Intervals are calibrated on backtest errors, so at least one fold is needed.
         if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 1:
             raise InvalidValueError(f"folds must be a whole number >= 1, not {self.folds!r}")
+
+    @classmethod
+    def for_panel(cls, frequency: Frequency, series: int, horizon: int = 0, folds: int | None = None
+                  ) -> EvaluationProtocol:
+        """The protocol for a panel of `series` series: `folds` if given; else FOLDS a quarter of a year
+        (or a horizon) apart on a panel of EVIDENCE / FOLDS series or more, and on a smaller one as many
+        folds one horizon apart as make EVIDENCE series-windows (fitted_to keeps those the history holds)."""
+        protocol = cls(frequency=frequency, horizon=horizon, folds=folds or FOLDS)
+        wanted = -(-EVIDENCE // max(series, 1))
+        if folds is not None or wanted <= FOLDS:
+            return protocol
+        return replace(protocol, folds=wanted, stride=protocol.horizon)
 
     @property
     def season(self) -> int:

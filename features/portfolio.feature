@@ -1,5 +1,5 @@
 Feature: One command runs the whole portfolio
-  `ml-portfolio run` trains the portfolio, benchmarks it, promotes the best model to champion
+  `ml-portfolio run` trains the portfolio, benchmarks it, promotes the ensemble (or, without it, the best model) to champion
   with its evidence, and serves the API and the dashboard until Ctrl-C. These scenarios run the
   real command in an empty working directory: SQLite MLflow store, no server.
 

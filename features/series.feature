@@ -27,6 +27,14 @@ Feature: Bring your own series
     And the lightgbm run is tagged folds "2 backtest fold(s), not 4: 32 quarters hold no more (45 needed for 4)"
     And every version forecasts the 8 quarters after a history, on the first of March, June...
 
+  Scenario: A one-series daily year is backtested on as many windows two weeks apart as make 24
+    Given the shared daily electricity table
+    When I train "seasonal_naive,theta" on it
+    Then the command succeeds
+    And the theta run is tagged folds "24"
+    And the theta run has param fold_stride "14"
+    And the theta run has param interval_windows "1-14:25,15-28:24"
+
   Scenario: Series that start late, with text ids, are forecast by the baseline until they have a year
     Given a weekly panel of 20 series with text ids, 3 of which start 100 weeks late
     When I train "lightgbm,seasonal_naive" on it

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from adapters.forecasting import plots
+from adapters.forecasting.ensemble import COMBINED
 from adapters.forecasting.estimators import SEED
 from adapters.forecasting.evidence import CALIBRATION_CONFIDENCE, Evidence, Origins
 from adapters.forecasting.features import FEATURES
@@ -34,7 +35,7 @@ def requirements(model_key: str) -> list[str]:
     """What a registered version needs to load and forecast: the project's code travels inside it,
     its estimators need their libraries (an ensemble, its components')."""
     member = MEMBERS[model_key]
-    parts = member.components if isinstance(member, Ensemble) else (model_key,)
+    parts = member.candidates if isinstance(member, Ensemble) else (model_key,)
     libraries = (name for part in parts for name in LIBRARIES.get(part, ()))
     names = dict.fromkeys(("mlflow", "pandas", "numpy", "cloudpickle", *libraries))
     return [f"{name}=={version(name)}" for name in names]
@@ -83,10 +84,13 @@ def params(member: DesignMember | SeriesMember | Ensemble, periods: list[date], 
            protocol: EvaluationProtocol) -> dict[str, str]:
     kind = {DesignMember: "direct multi-step, a correction to the calendar-aligned year-ago value times growth",
             SeriesMember: "each series from its own history up to the origin",
-            Ensemble: "weighted mean of the members' forecasts"}[type(member)]
+            Ensemble: f"equal mean of the {COMBINED} members with the lowest MASE on the earlier windows"}[type(member)]
     fitted = _estimator(found, origins)
     found_params = {f"test_fit_{k}": str(v) for k, v in (fitted.fitted_params() if fitted is not None else {}).items()}
     weights = {f"test_weight_{k}": f"{v:.4f}" for k, v in found.weights.get(origins.test, {}).items()}
+    if isinstance(member, Ensemble):  # what it chose from, and what it combines in the registered version
+        weights.update(components=",".join(found.weights[origins.final]),
+                       combined=",".join(m for m, w in found.weights[origins.final].items() if w > 0))
     return {
         **{k: str(v) for k, v in member.params().items()}, **found_params, **weights,
         "model": member.key, "frequency": protocol.frequency.code, "season_length": str(protocol.season),

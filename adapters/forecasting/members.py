@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from adapters.forecasting.ensemble import combine, inverse_mape_weights
+from adapters.forecasting.ensemble import COMBINED, best_members, combine
 from adapters.forecasting.estimators import ESTIMATORS, Estimator
 from adapters.forecasting.features import Design
 from adapters.forecasting.fitted import Fitted, FittedDesign, FittedEnsemble, FittedSeries
@@ -32,6 +32,8 @@ from adapters.forecasting.statistical import (
     mstl,
     theta,
 )
+from domain.frequency import Frequency
+from domain.training import skipped_because
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,35 +140,42 @@ class SeriesMember:
 
 @dataclass(frozen=True)
 class Ensemble:
-    """A weighted mean of members' forecasts, each weight 1 / the member's MAPE over the windows
-    that were fully observed at the origin: equal weights when there is none (the first fold),
-    the earlier folds for a fold, every fold for the test window, every window for the final
-    model. No weight ever sees the window it scores."""
+    """The equal mean of the COMBINED members with the lowest MASE over the windows fully observed at
+    the origin, chosen among every other member the table's frequency allows: every member in equal
+    parts when no window was observed (the first fold), the earlier folds' best for a fold, every
+    fold's for the test window, every window's for the final model. No choice ever sees the window
+    it scores."""
 
     key: str
-    components: tuple[str, ...]
+    candidates: tuple[str, ...]
+
+    def components(self, frequency: Frequency) -> tuple[str, ...]:
+        """The members it chooses from on a table of this frequency."""
+        return tuple(m for m in self.candidates if not skipped_because(m, frequency))
 
     def params(self) -> Mapping[str, Any]:
-        return {"components": ",".join(self.components), "weights": "1 / MAPE over the windows observed at the origin"}
+        return {"weights": f"1/{COMBINED} to each of the {COMBINED} members with the lowest MASE over the windows "
+                           "observed at the origin"}
 
     def combine(self, sales: np.ndarray, parts: Mapping[str, Forecasts], scored: Sequence[int], horizon: int,
-                origin: int, found: Forecasts) -> None:
+                season: int, origin: int, found: Forecasts) -> None:
         started = time.perf_counter()
+        names = tuple(parts)
         observed = [o for o in scored if o + horizon <= origin]
-        weights = inverse_mape_weights(sales, {m: parts[m].grids for m in self.components}, self.components,
-                                       observed, horizon)
-        found.grids[origin] = combine([parts[m].grids[origin] for m in self.components], weights)
-        found.weights[origin] = dict(zip(self.components, map(float, weights), strict=True))
-        found.baseline[origin] = np.logical_or.reduce([parts[m].baseline[origin] for m in self.components])
-        if any(origin in parts[m].unlearnt for m in self.components):
+        weights = best_members(sales, {m: parts[m].grids for m in names}, names, observed, horizon, season)
+        found.grids[origin] = combine([parts[m].grids[origin] for m in names], weights)
+        found.weights[origin] = dict(zip(names, map(float, weights), strict=True))
+        chosen = [m for m in names if found.weights[origin][m] > 0]
+        found.baseline[origin] = np.logical_or.reduce([parts[m].baseline[origin] for m in chosen])
+        if any(origin in parts[m].unlearnt for m in chosen):
             found.unlearnt.add(origin)
-        if all(origin in parts[m].fitted for m in self.components):  # the components' fits were kept
-            members = {m: parts[m].fitted[origin] for m in self.components}
+        if all(origin in parts[m].fitted for m in chosen):  # the chosen members' fits were kept
+            members = {m: parts[m].fitted[origin] for m in chosen}
             found.fitted[origin] = FittedEnsemble(self.key, cast(dict[str, FittedDesign | FittedSeries], members),
-                                                  found.weights[origin])
+                                                  {m: found.weights[origin][m] for m in chosen})
         combining = time.perf_counter() - started
-        found.seconds[origin] = combining + sum(parts[m].seconds[origin] for m in self.components)
-        found.predict_seconds[origin] = combining + sum(parts[m].predict_seconds[origin] for m in self.components)
+        found.seconds[origin] = combining + sum(parts[m].seconds[origin] for m in names)
+        found.predict_seconds[origin] = combining + sum(parts[m].predict_seconds[origin] for m in chosen)
 
 
 MEMBERS: dict[str, DesignMember | SeriesMember | Ensemble] = {
@@ -181,9 +190,8 @@ MEMBERS: dict[str, DesignMember | SeriesMember | Ensemble] = {
     "autoets": SeriesMember("autoets", lambda season, jobs: StatsForecastMember(autoets, season, jobs=jobs)),
     "autoarima": SeriesMember("autoarima", lambda season, jobs: StatsForecastMember(autoarima, season, jobs=jobs)),
     "autotheta": SeriesMember("autotheta", lambda season, jobs: StatsForecastMember(autotheta, season, jobs=jobs)),
-    "ensemble": Ensemble("ensemble", ("lightgbm", "xgboost", "catboost", "randomforest", "mstl", "theta",
-                                      "aligned_naive")),
 }
+MEMBERS["ensemble"] = Ensemble("ensemble", tuple(MEMBERS))
 
 
 def forecast_window(key: str, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:

@@ -34,6 +34,7 @@ from adapters.forecasting.table import Panel, SalesTable
 from adapters.forecasting.windows import calibrate
 from application.ports import Pending, TaskRunner, TrainedModel
 from domain.errors import ComputeUnavailableError, InvalidValueError, TrainingError
+from domain.frequency import Frequency
 from domain.runs import BASELINE_SERIES_TAG, BASELINE_WINDOWS_TAG, SERIES_ERRORS_TAG, WINDOWS_TAG
 from domain.training import EvaluationProtocol
 
@@ -92,10 +93,10 @@ def _panel_data(table: SalesTable, budget: int) -> PanelData:
     return PanelData(panel.sales, seasonality, year_ago, design, budget)
 
 
-def _parts(key: str) -> tuple[str, ...]:
-    """The members whose windows a model needs: its own, or the ensemble's components'."""
+def _parts(key: str, frequency: Frequency) -> tuple[str, ...]:
+    """The members whose windows a model needs: its own, or those the ensemble chooses from."""
     member = MEMBERS[key]
-    return member.components if isinstance(member, Ensemble) else (key,)
+    return member.components(frequency) if isinstance(member, Ensemble) else (key,)
 
 
 class ForecastingModelTrainer:
@@ -126,7 +127,7 @@ class ForecastingModelTrainer:
     def prepare(self, model_keys: Sequence[str], table: SalesTable, protocol: EvaluationProtocol,
                 progress: Progress) -> None:
         """Submit every window of these models (an ensemble's: its members'), in the order they are asked for."""
-        keys = [part for key in model_keys if key in MEMBERS for part in _parts(key)]
+        keys = [part for key in model_keys if key in MEMBERS for part in _parts(key, table.info.frequency)]
         protocol.check_length(table.info.periods)
         origins = Origins.of(protocol, table.info.periods)
         for key in dict.fromkeys(keys):
@@ -180,7 +181,8 @@ class ForecastingModelTrainer:
         periods = panel.period_list()
         return TrainedModel(
             model_key=model_key,
-            params=artifacts.params(MEMBERS[model_key], periods, found, origins, protocol),
+            params={**artifacts.params(MEMBERS[model_key], periods, found, origins, protocol),
+                    "interval_windows": servable.calibration.describe()},
             metrics=evidence.metrics,
             artifacts=files,
             servable=servable,
@@ -200,13 +202,14 @@ class ForecastingModelTrainer:
         member, found, known = MEMBERS[key], Forecasts(), self._table(table)
         if isinstance(member, Ensemble):
             parts = {}
-            for part in member.components:
+            for part in member.components(table.info.frequency):
                 if (table.info.sha256, part, protocol) not in self._forecasts:
                     progress(f"forecasts of {part}, a member of the ensemble")
                 parts[part] = self._forecasts_of(part, table, origins, protocol, lambda message: None)
             for origin in origins.all:
                 with _step(key, origins.step(origin)):
-                    member.combine(known.data.sales, parts, origins.scored, protocol.horizon, origin, found)
+                    member.combine(known.data.sales, parts, origins.scored, protocol.horizon, protocol.season, origin,
+                                   found)
         else:
             pending, periods = self._submitted(key, table, origins, protocol), known.panel.period_list()
             for origin in origins.all:

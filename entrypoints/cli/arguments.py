@@ -11,7 +11,7 @@ from domain.columns import FILLS, ColumnSpec
 from domain.errors import InvalidValueError
 from domain.forecasts import check_horizon, is_number
 from domain.frequency import parse_frequency
-from domain.training import MODEL_TYPES, EvaluationProtocol, parse_model_keys
+from domain.training import EVIDENCE, FOLDS, MODEL_TYPES, parse_model_keys
 from entrypoints.config import DEFAULT_OUTPUT_DIR
 
 T = TypeVar("T")
@@ -112,14 +112,16 @@ def protocol_flags(command: argparse.ArgumentParser) -> None:
                          help="MLflow experiment (default: the one named after the dataset, e.g. walmart or "
                               "prison_quarterly; created if missing)")
     command.add_argument("--horizon", type=checked(lambda text: check_horizon(whole(text))), metavar="N",
-                         help="forecast horizon and test-window length in periods (default: 14 days, 12 weeks "
-                              "or 6 months; at most 28 days, 52 weeks or 12 months)")
+                         help="forecast horizon and test-window length in periods (default: 14 days, 12 weeks, "
+                              "6 months, 8 quarters or 4 years; at most 28 days, 52 weeks, 12 months, 8 quarters "
+                              "or 6 years)")
     command.add_argument(
         "--folds",
         type=positive,
-        default=EvaluationProtocol().folds,
         metavar="N",
-        help=f"rolling-origin backtest folds before the test window (default: {EvaluationProtocol().folds})",
+        help=f"rolling-origin backtest folds before the test window (default: {FOLDS}, a quarter of a year or a "
+             f"horizon apart; on a panel of fewer than {EVIDENCE // FOLDS} series as many one horizon apart as make "
+             f"{EVIDENCE} series-windows; a short history holds fewer)",
     )
     command.add_argument("--threads", type=positive, metavar="N",
                          help="threads a model fit may use (default: in this process 1 for a table of under "

@@ -24,11 +24,12 @@ if TYPE_CHECKING:
 def add_run(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser(
         "run",
-        help="the main job: train, benchmark, promote the best to champion, then serve the API and the dashboard",
+        help="the main job: train, benchmark, promote the ensemble to champion, then serve the API and the dashboard",
         description=(
             "Train the portfolio (as `train`), benchmark every finished run of the experiment on that dataset "
-            "(as `benchmark`, writing its files), point `champion` at the best ranked run's registered version "
-            "with the evidence recorded (unless the champion is already as good), then start the HTTP API and "
+            "(as `benchmark`, writing its files), point `champion` at the ensemble's registered version (without "
+            "the ensemble, the best ranked run's) with the evidence recorded (unless the champion is already as "
+            "good), then start the HTTP API and "
             "the dashboard and print their URLs and a curl for /predict. Ctrl-C stops both. Running it again "
             "adds runs and versions; nothing earlier is lost."
         ),

@@ -22,6 +22,7 @@ scenarios("series.feature")
 
 WINDOWS = ("fold1", "fold2", "fold3", "fold4", "test")
 PRISON_CSV = WALMART_CSV.parent / "prison_quarterly.csv"
+ELECTRICITY_CSV = WALMART_CSV.parent / "electricity_daily.csv"
 
 
 def _runs(store, experiment: str = "panel") -> dict:
@@ -118,6 +119,11 @@ def prison_quarters(store):
     return _write(store, frame[frame["quarter"] >= "2009-03-01"])
 
 
+@given("the shared daily electricity table", target_fixture="csv")
+def electricity(store):
+    return _write(store, pd.read_csv(ELECTRICITY_CSV))
+
+
 @when(parsers.parse('I train "{models}" on it'), target_fixture="outcome")
 def train_on_it(store, csv, models):
     return {"store": store, "csv": csv, "result": run_cli(["train", "--models", models, "--data", csv], store)}
@@ -137,6 +143,11 @@ def output_says(outcome, text):
 @then(parsers.parse('the {model} run is tagged {tag} "{value}"'))
 def tagged(outcome, model, tag, value):
     assert _runs(outcome["store"])[model].data.tags[tag] == value
+
+
+@then(parsers.parse('the {model} run has param {name} "{value}"'))
+def has_param(outcome, model, name, value):
+    assert _runs(outcome["store"])[model].data.params[name] == value
 
 
 @then("its registered version forecasts a late series from that series' own last weeks")

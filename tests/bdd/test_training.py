@@ -260,13 +260,15 @@ def every_window(outcome):
         assert "fold2_coverage" in metrics and "fold1_coverage" not in metrics  # fold 1 has no earlier window
 
 
-@then("the ensemble logs the weight of each of its members, summing to 1")
+@then("the ensemble logs the weight of each member it chose from: a third to each of three")
 def ensemble_weights(outcome):
     params = outcome["runs"]["ensemble"].data.params
     members = params["components"].split(",")
-    assert {"lightgbm", "mstl", "theta"} <= set(members)
-    weights = [float(params[f"test_weight_{m}"]) for m in members]
-    assert all(w > 0 for w in weights) and sum(weights) == pytest.approx(1, abs=1e-3)
+    assert {"lightgbm", "mstl", "theta", "autotheta", "seasonal_naive"} <= set(members)
+    assert "autoets" not in members  # a weekly season is longer than it models
+    weights = {m: float(params[f"test_weight_{m}"]) for m in members}
+    assert sorted(weights.values())[-3:] == pytest.approx([1 / 3] * 3, abs=1e-4)
+    assert sum(w > 0 for w in weights.values()) == 3 and len(params["combined"].split(",")) == 3
 
 
 @then(parsers.parse('each registered version forecasts series "{series}" for {horizon:d} weeks inside its interval'))

@@ -120,12 +120,17 @@ def test_conformal_quantile_and_nearest_step():
     assert calibration.half_width(40, 0.9) == calibration.half_width(2, 0.9)
 
 
-def test_newer_windows_replace_older_ones_per_step():
+def test_every_window_calibrates_each_step_and_is_counted():
     old = (np.array([1, 2]), np.array([100.0, 100.0]), np.array([50.0, 50.0]))
     new = (np.array([1]), np.array([100.0]), np.array([100.0]))
     calibration = Calibration.from_windows([old, new])
-    assert calibration.half_width(1, 0.9) == 0.0
-    assert calibration.half_width(2, 0.9) == 1.0
+    # step 1 pools steps 1..2 of both windows: scores 0, 1, 1; step 2 pools steps 1..3: the same three
+    assert calibration.half_width(1, 0.2) == 0.0 and calibration.half_width(1, 0.9) == 1.0  # ranks 1 and 3 of 3
+    assert calibration.windows == {1: 2, 2: 1}
+    assert calibration.describe() == "1:2,2:1"
+    many = [(np.arange(1, 13), np.full(12, 100.0), np.full(12, 100.0))] * 3 + [
+        (np.arange(1, 5), np.full(4, 100.0), np.full(4, 100.0))]
+    assert Calibration.from_windows(many).describe() == "1-4:4,5-12:3"
 
 
 PREDICTIONS = RNG.uniform(90, 110, size=(3, 52))  # series x steps

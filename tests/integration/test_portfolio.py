@@ -19,10 +19,10 @@ MODELS = ("seasonal_naive", "lightgbm")
 KEYS = {label: key for key, label in MODEL_TYPES.items()}
 
 
-def _job(store, tmp_path, trainer=None, models=MODELS):
+def _job(store, tmp_path, trainer=None, models=MODELS, stores=3):
     csv = tmp_path / "sales.csv"
     if not csv.exists():
-        synthetic_walmart(stores=3).to_csv(csv, index=False)
+        synthetic_walmart(stores=stores).to_csv(csv, index=False)
     container = create_container(Settings(tracking_uri=store.uri, warehouse=str(tmp_path / "warehouse.duckdb")))
     if trainer:
         container.trainer.override(providers.Object(trainer))
@@ -54,6 +54,19 @@ def test_the_best_becomes_champion_with_its_evidence_and_a_rerun_moves_nothing(s
     promotions = [k for v in client.search_model_versions(f"name = '{first.champion.name}'") for k in v.tags
                   if k.startswith("promotion.")]
     assert len(promotions) == 1
+
+
+def test_the_ensemble_is_promoted_over_single_members_with_the_reason(store, tmp_path):
+    report = _job(store, tmp_path, models=("seasonal_naive", "ensemble"), stores=6)
+    assert (report.champion.name, report.champion.version) == ("ensemble", 1)
+    ensemble = next(r for r in report.benchmark.leaderboard.rankings if r.model == "Ensemble")
+    assert report.evidence.startswith(f"ranked {ensemble.rank} of 2 models by overall mape ({ensemble.value:.4g})")
+    assert ("promoted over SeasonalNaive" in report.evidence) == (ensemble.rank == 2)
+    params = store.client().get_run(report.champion.run_id).data.params
+    combined = params["combined"].split(",")
+    assert len(combined) == 3 and set(combined) < set(params["components"].split(","))
+    # the 4 folds and the test window reach step 12; the folds a quarter apart reach the later steps in turn
+    assert params["interval_windows"] == "1-12:5,13-25:4,26-38:3,39-51:2,52:1"
 
 
 def test_a_model_failing_midway_leaves_the_others_and_the_job_goes_on(store, tmp_path):

@@ -96,3 +96,20 @@ def test_model_keys():
 def test_series_order_numbers_by_value_then_text(ids, ordered):
     assert series_order(ids) == ordered
     assert [is_number(s) for s in ordered[:2]] == [True, True] and not any(is_number(s) for s in ordered[2:])
+
+
+@pytest.mark.parametrize(("series", "folds", "stride"), [(45, 4, 13), (6, 4, 13), (5, 5, 12), (3, 8, 12), (1, 24, 12)])
+def test_a_panel_of_few_series_gets_more_folds_one_horizon_apart(series, folds, stride):
+    protocol = EvaluationProtocol.for_panel(frequency("weekly"), series)
+    assert (protocol.folds, protocol.fold_stride, protocol.horizon) == (folds, stride, 12)
+    assert series * protocol.folds >= 24 or protocol.folds == 4
+
+
+def test_asked_folds_are_kept_and_a_short_history_holds_fewer():
+    asked = EvaluationProtocol.for_panel(frequency("daily"), 1, folds=3)
+    assert (asked.folds, asked.fold_stride) == (3, 91)
+    fitted = EvaluationProtocol.for_panel(frequency("daily"), 1).fitted_to(365)  # a daily year of one series
+    assert (fitted.folds, fitted.fold_stride) == (24, 14)
+    assert fitted.fold_origins(365)[0] >= 7
+    cut = EvaluationProtocol.for_panel(frequency("daily"), 1).fitted_to(337)
+    assert (cut.folds, cut.fold_stride) == (22, 14)
