@@ -39,7 +39,7 @@ Feature: Training the forecasting portfolio
     And no window of the lightgbm run needed the baseline
 
   Scenario: A table too short for one fold a full stride back trains one fold as far back as a season allows
-    Given a synthetic weekly table of 4 series and 70 weeks
+    Given a synthetic weekly table of 6 series and 70 weeks
     When I run ml-portfolio train with "--models seasonal_naive,mstl" on that CSV
     Then the command succeeds
     And it says "1 backtest fold 5 weeks before the test window, not 4 13 weeks apart: 70 weeks hold no more (78 needed for one a full stride back)"
