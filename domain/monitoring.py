@@ -10,9 +10,11 @@ interval, `periods` the settled series-periods.
 
 The drift rule:
 - a series has drifted when its last DRIFT_RUN settled periods all miss on the same side by more
-  than DRIFT_MARGIN times the version's DRIFT_CONFIDENCE half width (the widest relative error its
-  backtest saw at that step, with the hundred or so errors a calibration holds): a level shift of
-  a third or more is caught on its second period, while a bad stretch that a forecast revision
+  than DRIFT_MARGIN times the version's DRIFT_CONFIDENCE half width (the relative error its backtest
+  exceeded at that step one time in twenty: every window calibrates it, so its 99th percentile is the
+  misses of the holiday weeks, against which a level shift of half the sales does not stand out;
+  at the 95th it does): a level shift of
+  half the sales is caught on its second period, while a bad stretch that a forecast revision
   explains (a store selling a fifth less than forecast for a fortnight) is left to the accuracy
   figures, and a calibrated series misses that far on one side twice running next to never;
 - the version has drifted when its live MAPE is above the worst MAPE of its backtest windows, or
@@ -31,7 +33,7 @@ from types import MappingProxyType
 from domain.errors import InvalidValueError
 from domain.forecasts import series_order
 
-DRIFT_CONFIDENCE = 0.99
+DRIFT_CONFIDENCE = 0.95
 DRIFT_MARGIN = 2.0
 DRIFT_RUN = 2
 COVERAGE_ALPHA = 0.01

@@ -181,7 +181,7 @@ def add_shifted(loop, first):
 def drifted(loop):
     drift = _accuracy(loop)["drift"]
     assert drift["flagged_series"] == ["1", "2", "3", "4", "5"]
-    assert all("above 2 times the 99% interval: 2012-10-19" in drift["series"][s] for s in drift["flagged_series"])
+    assert all("above 2 times the 95% interval: 2012-10-19" in drift["series"][s] for s in drift["flagged_series"])
 
 
 @when("the first 6 of the next 13 weeks arrive through `ml-portfolio actuals add`")

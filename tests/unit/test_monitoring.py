@@ -57,7 +57,7 @@ def test_a_level_shift_is_flagged_from_its_second_period_and_no_unchanged_series
     found = drift(points, [WIDTH] * 52, live, {"fold1": 3.0, "test": 4.0}, 0.9)
     expected = [] if settled < 8 else ["0", "1", "2", "3", "4"]  # one shifted period is not yet a drift
     assert list(found.flagged_series) == expected
-    assert all("above 2 times the 99% interval" in found.series_evidence[s] for s in expected)
+    assert all("above 2 times the 95% interval" in found.series_evidence[s] for s in expected)
 
 
 def test_misses_within_the_margin_are_not_drift():
