@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from adapters.forecasting.evaluation import seasonal_naive_scale
+from adapters.forecasting.evaluation import error_metrics, seasonal_naive_scale
 
 # The members combined: the three with the lowest MASE on the windows observed before the origin, in
 # equal parts. A combination of a few good members is what held off-sample in the M4 competition and
@@ -17,15 +16,12 @@ COMBINED = 3
 
 
 def window_mase(sales: np.ndarray, grid: np.ndarray, origin: int, horizon: int, season: int) -> float:
-    """MASE of the first `horizon` steps of a steps x series grid forecast from `origin`: each series'
-    MAE over its in-sample seasonal-naive error up to the origin, averaged over the series that have both."""
+    """MASE of the first `horizon` steps of a steps x series grid forecast from `origin`, as a run scores
+    its windows (each series' MAE over its in-sample seasonal-naive error up to the origin, then their
+    mean); infinite when no series has both."""
     actual = sales[origin + 1 : origin + 1 + horizon]
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mae = np.nanmean(np.abs(actual - grid[: len(actual)]), axis=0)
-        scaled = mae / seasonal_naive_scale(sales, origin, season)
-    usable = scaled[np.isfinite(scaled)]
-    return float(np.mean(usable)) if usable.size else float("inf")
+    mase = float(error_metrics(actual, grid[: len(actual)], seasonal_naive_scale(sales, origin, season))["mase"])
+    return mase if np.isfinite(mase) else float("inf")
 
 
 def best_members(sales: np.ndarray, grids: Mapping[str, Mapping[int, np.ndarray]], members: Sequence[str],
