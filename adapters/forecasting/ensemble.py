@@ -24,14 +24,20 @@ def window_mase(sales: np.ndarray, grid: np.ndarray, origin: int, horizon: int, 
     return mase if np.isfinite(mase) else float("inf")
 
 
-def best_members(sales: np.ndarray, grids: Mapping[str, Mapping[int, np.ndarray]], members: Sequence[str],
-                 observed: Sequence[int], horizon: int, season: int) -> np.ndarray:
-    """Weights: 1 / COMBINED for each of the COMBINED members with the lowest mean MASE over the
-    `observed` windows (ties to the earlier member), 0 for the others; equal weights for every member
-    when no window was observed."""
+def window_scores(sales: np.ndarray, grids: Mapping[str, Mapping[int, np.ndarray]], windows: Sequence[int],
+                  horizon: int, season: int) -> dict[str, dict[int, float]]:
+    """Each member's MASE in each scored window, computed once for every origin the ensemble combines at."""
+    return {m: {o: window_mase(sales, found[o], o, horizon, season) for o in windows} for m, found in grids.items()}
+
+
+def best_members(scores: Mapping[str, Mapping[int, float]], members: Sequence[str],
+                 observed: Sequence[int]) -> np.ndarray:
+    """Weights: 1 / COMBINED for each of the COMBINED members with the lowest mean MASE (`scores`) over
+    the `observed` windows (ties to the earlier member), 0 for the others; equal weights for every
+    member when no window was observed."""
     if not observed:
         return np.full(len(members), 1.0 / len(members))
-    mase = [np.mean([window_mase(sales, grids[m][o], o, horizon, season) for o in observed]) for m in members]
+    mase = [np.mean([scores[m][o] for o in observed]) for m in members]
     chosen = np.argsort(mase, kind="stable")[: min(COMBINED, len(members))]
     weights = np.zeros(len(members))
     weights[chosen] = 1.0 / len(chosen)

@@ -157,12 +157,14 @@ class Ensemble:
         return {"weights": f"1/{COMBINED} to each of the {COMBINED} members with the lowest MASE over the windows "
                            "observed at the origin"}
 
-    def combine(self, sales: np.ndarray, parts: Mapping[str, Forecasts], scored: Sequence[int], horizon: int,
-                season: int, origin: int, found: Forecasts) -> None:
+    def combine(self, parts: Mapping[str, Forecasts], scores: Mapping[str, Mapping[int, float]],
+                scored: Sequence[int], horizon: int, origin: int, found: Forecasts) -> None:
+        """Its forecast from `origin`, from the members' forecasts (`parts`) and their MASE in each
+        scored window (`scores`, ensemble.window_scores)."""
         started = time.perf_counter()
         names = tuple(parts)
         observed = [o for o in scored if o + horizon <= origin]
-        weights = best_members(sales, {m: parts[m].grids for m in names}, names, observed, horizon, season)
+        weights = best_members(scores, names, observed)
         found.grids[origin] = combine([parts[m].grids[origin] for m in names], weights)
         found.weights[origin] = dict(zip(names, map(float, weights), strict=True))
         chosen = [m for m in names if found.weights[origin][m] > 0]

@@ -25,6 +25,7 @@ from adapters.compute.dask import DaskRunner
 from adapters.compute.inprocess import InProcessRunner
 from adapters.forecasting import artifacts
 from adapters.forecasting.distributed import DISTRIBUTED, DistributedTrees
+from adapters.forecasting.ensemble import window_scores
 from adapters.forecasting.evidence import Origins, evaluate
 from adapters.forecasting.features import DESIGN_ROWS, Design, training_design
 from adapters.forecasting.members import MEMBERS, Ensemble, Forecasts, PanelData, Window, forecast_window
@@ -206,10 +207,12 @@ class ForecastingModelTrainer:
                 if (table.info.sha256, part, protocol) not in self._forecasts:
                     progress(f"forecasts of {part}, a member of the ensemble")
                 parts[part] = self._forecasts_of(part, table, origins, protocol, lambda message: None)
+            with _step(key, "scoring its members' windows"):
+                scores = window_scores(known.data.sales, {m: parts[m].grids for m in parts}, origins.scored,
+                                       protocol.horizon, protocol.season)
             for origin in origins.all:
                 with _step(key, origins.step(origin)):
-                    member.combine(known.data.sales, parts, origins.scored, protocol.horizon, protocol.season, origin,
-                                   found)
+                    member.combine(parts, scores, origins.scored, protocol.horizon, origin, found)
         else:
             pending, periods = self._submitted(key, table, origins, protocol), known.panel.period_list()
             for origin in origins.all:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adapters.forecasting.ensemble import COMBINED, best_members, combine, window_mase
+from adapters.forecasting.ensemble import COMBINED, best_members, combine, window_mase, window_scores
 
 SEASON = 4
 
@@ -30,9 +30,10 @@ def test_the_three_best_members_on_earlier_windows_share_the_weight_equally():
     horizon, origins = 4, (20, 24)
     errors = {"a": 9.0, "b": 1.0, "c": 3.0, "d": 2.0, "e": 5.0}
     grids = {m: {o: sales[o + 1 : o + 1 + horizon] + e for o in origins} for m, e in errors.items()}
-    weights = best_members(sales, grids, tuple(errors), origins, horizon, SEASON)
+    scores = window_scores(sales, grids, origins, horizon, SEASON)
+    weights = best_members(scores, tuple(errors), origins)
     assert COMBINED == 3 and weights.tolist() == pytest.approx([0, 1 / 3, 1 / 3, 1 / 3, 0])
-    assert best_members(sales, grids, tuple(errors), (), horizon, SEASON).tolist() == pytest.approx([0.2] * 5)
+    assert best_members(scores, tuple(errors), ()).tolist() == pytest.approx([0.2] * 5)
 
 
 def test_a_member_left_out_takes_no_part_not_even_its_gaps():
