@@ -93,11 +93,13 @@ class ForecastAll:
     def __call__(self, request: BatchRequest, progress: Progress = lambda message: None) -> BatchReport:
         version = self._models.resolve(*request.reference)
         model = self._models.model(version)
-        horizon = request.horizon or model.max_horizon
+        history, origin = self._history(request, model)
+        needs_future = history is not None and any(c.kind == "future" for c in model.covariates)
+        # a version that needs future values gets them for its default horizon, not for its longest
+        horizon = request.horizon or (model.default_horizon if needs_future else model.max_horizon)
         if horizon > model.max_horizon:
             raise InvalidValueError(f"horizon must be in 1..{model.max_horizon} {model.unit}s for {version.uri}, "
                                     f"not {horizon}")
-        history, origin = self._history(request, model)
         ids = list(history.series if history is not None else model.series_ids)
         chunks = [ids[start : start + request.chunk] for start in range(0, len(ids), request.chunk)]
         progress(f"{version.uri}: {len(ids):,} series x {horizon} {model.unit}s {origin} in {len(chunks)} chunk(s), "

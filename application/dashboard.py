@@ -127,7 +127,7 @@ class ForecastSeries:
         return SeriesOutlook(version=version, history=model.history(series) if stored else (),
                              forecast=stored.forecast if stored else None,
                              metrics=answered.metrics if answered else {},
-                             given=tuple(sorted(zip(rows[1], rows[2]))),
+                             given=tuple(sorted((d, v) for d, v in zip(rows[1], rows[2]) if v == v)),  # no future row
                              from_given=recent.forecast if recent else None)
 
     def model(self, name: str, ref: str) -> ForecastModel:

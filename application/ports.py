@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from domain.actuals import ActualRecord, ActualsReceipt, DatasetActuals
 from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
+from domain.covariates import NONE, Covariate, Covariates
 from domain.forecasts import ForecastPoint
 from domain.frequency import Frequency
 from domain.models import ModelVersion, Promotion, RegisteredModel
@@ -65,7 +66,8 @@ class SalesSource(Protocol):
         and target columns as `columns` names them or recognised by name, its frequency, filling and
         holidays as `panel` says; DataError if unusable."""
 
-    def from_history(self, history: History, name: str, panel: PanelSpec = INFER) -> SalesDataset:
+    def from_history(self, history: History, name: str, panel: PanelSpec = INFER,
+                     covariates: Covariates = NONE) -> SalesDataset:
         """The same checks and table of rows already read (the actuals store's)."""
 
 
@@ -183,6 +185,9 @@ class History(Protocol):
     def rows(self) -> tuple[Sequence[str], Sequence[date], Sequence[float]]:
         """The series id, date and value of every row (NaN where a value is missing)."""
 
+    def columns(self) -> Mapping[str, Sequence[object]]:
+        """Its other columns (covariates), a value per row; a version takes the ones it uses."""
+
     def select(self, series: Sequence[str]) -> History:
         """The rows of these series only."""
 
@@ -198,6 +203,7 @@ class ForecastModel(Protocol):
     unit: str  # what a period is: day, week, month
     frequency: str  # its code: D, W-FRI, MS...
     history_periods: int | None  # periods of history a series needs for every feature (None: not known)
+    covariates: tuple[Covariate, ...]  # the covariates it forecasts from: what a history must carry
 
     def forecast(self, series_ids: Sequence[str], horizon: int, confidence: float | None) -> tuple[ForecastPoint, ...]:
         """Points per series and step from the training origin; UnknownSeriesError for a series it was

@@ -4,12 +4,12 @@ the evidence says the new version is better."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
 from application.actuals import choose_dataset
-from application.ports import ActualsStore, ForecastModel, Locks, ModelRegistry, Progress, RunSource
+from application.ports import ActualsStore, ForecastModel, History, Locks, ModelRegistry, Progress, RunSource
 from application.serving import PromoteModel, PromoteRequest, ServedModels, best_champion
 from application.train import TrainingReport, TrainModels, TrainRequest
 from domain.errors import BusyError, InvalidValueError, TrainingError, UnknownModelError
@@ -108,10 +108,9 @@ class Challenge:
                          periods=frequency.after(frequency.next(training.dataset.last_period, -horizon), horizon))
         history = self._store.history(training.dataset.name)
         rows = list(zip(*history.rows()))
-        actuals = {(s, d): v for s, d, v in rows if d in window.periods}
-        before = [(s, d, v) for s, d, v in rows if d <= window.origin]
+        actuals = {(s, d): v for s, d, v in rows if d in window.periods and not math.isnan(v)}
         model = self._models.model(champion)
-        mine = _forecasts(model, before, horizon)
+        mine = _forecasts(model, history, window, horizon)
         theirs = {s: errors["mape"] for s, errors in self._runs.series_errors([run_id]).get(run_id, {}).items()
                   if "mape" in errors and math.isfinite(errors["mape"])}
         ours = _mape_by_series(mine, actuals, window)
@@ -127,13 +126,19 @@ class Challenge:
         return self._registry.resolve(version.name, CHAMPION), version, promotion, f"promoted: {why}"
 
 
-def _forecasts(model: ForecastModel, rows: Sequence[tuple[str, date, float]], horizon: int) -> dict[
+def _forecasts(model: ForecastModel, history: History, window: _Window, horizon: int) -> dict[
         tuple[str, date], float]:
-    if not rows:
+    """The model's forecasts of the window from the values up to its origin; a model with covariates is
+    given theirs, and the window's values of the future ones (rows with an empty value)."""
+    ids, dates, values = history.rows()
+    columns = history.columns() if model.covariates else {}
+    kept = [i for i, d in enumerate(dates) if d <= window.origin or (columns and d in window.periods)]
+    if not kept:
         return {}
-    ids, dates, values = zip(*rows)
-    history = SeriesHistory(series_ids=ids, dates=dates, values=values)
-    return {(p.series_id, p.date): p.prediction for p in model.forecast_history(history, None, horizon, None)}
+    given = SeriesHistory(series_ids=tuple(ids[i] for i in kept), dates=tuple(dates[i] for i in kept),
+                          values=tuple(values[i] if dates[i] <= window.origin else math.nan for i in kept),
+                          covariates={name: tuple(column[i] for i in kept) for name, column in columns.items()})
+    return {(p.series_id, p.date): p.prediction for p in model.forecast_history(given, None, horizon, None)}
 
 
 def _verdict(champion: ModelVersion, challenger: ModelVersion, paired: list[str], ours: Mapping[str, float],

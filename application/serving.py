@@ -12,6 +12,7 @@ from typing import Any, TypeVar, cast
 
 from application.actuals import LatestActuals
 from application.ports import ForecastLog, ForecastModel, History, Locks, ModelLoader, ModelRegistry
+from domain.covariates import Covariate
 from domain.errors import InvalidValueError, TrackingUnavailableError, UnknownModelError
 from domain.forecasts import (
     DEFAULT_CONFIDENCE,
@@ -261,6 +262,7 @@ class Forecasting:
     default_horizon: int
     max_horizon: int
     history_periods: int | None  # periods of history a series needs for every feature
+    covariates: tuple[Covariate, ...] = ()  # what a history (and its future rows) must carry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,7 +284,8 @@ class DescribeModel:
         model = self._models.model(version)
         forecasting = Forecasting(frequency=model.frequency, unit=model.unit, training_origin=model.last_period,
                                   series=len(model.series_ids), default_horizon=model.default_horizon,
-                                  max_horizon=model.max_horizon, history_periods=model.history_periods)
+                                  max_horizon=model.max_horizon, history_periods=model.history_periods,
+                                  covariates=tuple(model.covariates))
         return ModelDescription(version=version, metrics=self._models.metrics(version), forecasting=forecasting)
 
 

@@ -101,7 +101,8 @@ class TrainModels:
         """The table to train on, and the actuals revision it holds when it comes from the actuals store."""
         if request.actuals:
             history, revision = self._ledger.table(request.actuals)
-            return self._sales.from_history(history, request.actuals, request.panel), revision
+            return self._sales.from_history(history, request.actuals, request.panel,
+                                            request.columns.covariates), revision
         return self._sales.load(request.data_path, request.dataset_name, request.columns, request.panel), None
 
     def _kept(self, dataset: SalesDataset, progress: Progress) -> int:

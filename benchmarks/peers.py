@@ -19,9 +19,15 @@ wall time of all origins (a member's: the whole training call, shared by the mem
 rows show the call's time once, on the champion's row). The last column of the champion's row
 names the member it was at each origin.
 
+With covariates (`--future-cols`, `--past-cols`, `--static-cols`, as `train` takes them), the
+cut also holds the horizon's rows with their target emptied, so the portfolio sees the future
+values of the future columns and nothing else of those periods; statsforecast's AutoARIMA is
+also given the future columns as regressors (`X_df`), a row of its own.
+
     python benchmarks/peers.py [--data PATH] [--id-col ...] [--time-col ...] [--target-col ...]
                                [--date-format F] [--freq F] [--horizon N] [--origins 3] [--spacing N]
                                [--members all|a,b] [--no-mlforecast]
+                               [--future-cols A,B] [--past-cols A,B] [--static-cols A,B]
 
 Without --data: ../shared/data/Walmart.csv if present, else the synthetic table.
 """
@@ -44,6 +50,7 @@ from adapters.filesystem.sales_csv import read_file
 from adapters.forecasting.table import SalesTable, read_table
 from adapters.forecasting.trainer import ForecastingModelTrainer
 from domain.columns import ISO, ColumnSpec, PanelSpec, choose_columns
+from domain.covariates import Covariates, parse_columns
 from domain.training import COMBINATION, MODEL_TYPES, EvaluationProtocol, skipped_because
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "Walmart.csv"
@@ -132,10 +139,38 @@ def mlforecast_peer(season: int) -> Forecaster:
     return run
 
 
+def regressors_peer(season: int, future: np.ndarray) -> Forecaster:
+    """statsforecast's AutoARIMA with the future columns as regressors: `future` is periods x series x
+    columns over the cut and the horizon after it."""
+    def run(frame: pd.DataFrame, steps: int) -> Grids:
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoARIMA, SeasonalNaive
+
+        names = [f"x{k}" for k in range(future.shape[2])]
+        series, periods = int(frame["unique_id"].max()) + 1, int(frame["ds"].max()) + 1
+        with_x = frame.copy()
+        for k, column in enumerate(names):
+            with_x[column] = future[with_x["ds"].to_numpy(), with_x["unique_id"].to_numpy(), k]
+        ahead = pd.DataFrame({"unique_id": np.repeat(np.arange(series), steps),
+                              "ds": np.tile(np.arange(periods, periods + steps), series)})
+        for k, column in enumerate(names):
+            ahead[column] = future[ahead["ds"].to_numpy(), ahead["unique_id"].to_numpy(), k]
+        found = StatsForecast(models=[AutoARIMA(season_length=season)], freq=1, n_jobs=1,
+                              fallback_model=SeasonalNaive(season_length=season)).forecast(
+            df=with_x, h=steps, X_df=ahead, level=[LEVEL])
+        return tuple(_wide(found, f"AutoARIMA{suffix}", series, steps)  # type: ignore[return-value]
+                     for suffix in ("", f"-lo-{LEVEL}", f"-hi-{LEVEL}"))
+    return run
+
+
 def cut(raw: pd.DataFrame, days: pd.Series, last: pd.Timestamp, name: str, columns: ColumnSpec,
-        panel: PanelSpec) -> SalesTable:
-    """The table up to `last`, read as `train` reads a file."""
-    part = raw[days <= last].reset_index(drop=True)
+        panel: PanelSpec, ahead: pd.Timestamp | None = None) -> SalesTable:
+    """The table up to `last`, read as `train` reads a file; with `ahead`, also the rows up to it with
+    their target emptied (rows of future values)."""
+    kept = days <= (ahead if ahead is not None else last)
+    part = raw[kept].reset_index(drop=True)
+    target = choose_columns([str(c) for c in raw.columns], columns).target
+    part[target] = part[target].where(days[kept].to_numpy() <= last)  # the rows of future values: no target
     return read_table(part, source=f"{name} up to {last.date()}", name=name, content=part.to_csv().encode(),
                       columns=columns, panel=panel)
 
@@ -174,6 +209,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--spacing", type=int, help="periods between origins (default: half the horizon)")
     parser.add_argument("--members", default="all", help="portfolio members (default: all)")
     parser.add_argument("--no-mlforecast", action="store_true", help="leave mlforecast out")
+    for kind in ("future", "past", "static"):
+        parser.add_argument(f"--{kind}-cols", type=parse_columns, default=(), metavar="A,B",
+                            help=f"{kind} covariates, as train takes them")
     args = parser.parse_args()
     if args.data is None:
         raise SystemExit("give --data: ../shared/data/Walmart.csv is not there")
@@ -184,7 +222,9 @@ def main() -> None:
     args = arguments()
     warnings.filterwarnings("ignore")
     logging.getLogger("statsforecast").setLevel(logging.ERROR)
-    columns = ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format)
+    covariates = Covariates(future=args.future_cols, past=args.past_cols, static=args.static_cols)
+    columns = ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format,
+                         covariates=covariates)
     spec = PanelSpec(frequency=args.freq)
     raw, content = read_file(args.data)
     name = Path(args.data).stem.lower()
@@ -203,9 +243,13 @@ def main() -> None:
     members = list(MODEL_TYPES) if args.members == "all" else args.members.split(",")
     rows: dict[str, Row] = {}
     for origin in origins:
-        table = cut(raw, days, pd.Timestamp(panel.periods[origin]), name, columns, spec)
+        ahead = pd.Timestamp(panel.periods[origin + horizon]) if covariates else None
+        table = cut(raw, days, pd.Timestamp(panel.periods[origin]), name, columns, spec, ahead)
         if table.info.periods != origin + 1 or list(table.panel.series) != list(panel.series):
             raise SystemExit(f"the cut at {panel.periods[origin]} does not hold every series up to it")
+        if covariates.future and whole.covariates is not None:
+            future = whole.covariates.future[: origin + 1 + horizon, :, :len(whole.layout.future)]
+            peers["statsforecast AutoARIMA with regressors"] = regressors_peer(frequency.season, future)
         one_origin(table, panel.sales[origin + 1 : origin + 1 + horizon], members, peers, rows)
     print_table(list(rows.values()), [str(panel.periods[o]) for o in origins])
 

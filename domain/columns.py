@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.covariates import NONE, Covariates
 from domain.errors import DataError, InvalidValueError
 from domain.frequency import Frequency, parse_frequency
 
@@ -34,12 +35,14 @@ ISO = "ISO 8601"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ColumnSpec:
-    """What the user said: a column per role (None: recognise it) and the date format (None: the default)."""
+    """What the user said: a column per role (None: recognise it), the date format (None: the
+    default) and the covariate columns."""
 
     id: str | None = None
     time: str | None = None
     target: str | None = None
     date_format: str | None = None
+    covariates: Covariates = NONE
 
 
 RECOGNISE = ColumnSpec()  # nothing named: every column recognised by name
@@ -83,16 +86,21 @@ def choose_columns(header: Sequence[str], spec: ColumnSpec = RECOGNISE) -> Colum
     for role in ROLES:
         if role in taken:
             continue
-        free = [name for name in header if name not in taken.values()]
+        free = [name for name in header if name not in taken.values() and name not in spec.covariates.names]
         found = [name for name in free if name.strip().lower() in NAMES[role]] or [
             name for name in free if name.strip().lower() in FALLBACK_NAMES.get(role, ())]
         if not found:
             known = NAMES[role] + FALLBACK_NAMES.get(role, ())
+            claimed = [name for name in spec.covariates.names if name.strip().lower() in known]
+            if claimed:
+                raise DataError(f"{claimed[0]!r} is the table's {role} column, not a covariate: name the {role} "
+                                f"with {FLAGS[role]} or leave {claimed[0]!r} out of the covariates")
             raise DataError(f"no {role} column among {shown}: name it with {FLAGS[role]} "
                             f"(recognised: {', '.join(known)}, any case)")
         if len(found) > 1:
             raise DataError(f"more than one {role} column ({', '.join(found)}): choose one with {FLAGS[role]}")
         taken[role] = found[0]
+    spec.covariates.check(header, taken.values())
     default = WALMART_DATE_FORMAT if taken == WALMART else ISO
     return ColumnChoice(id=taken["id"], time=taken["time"], target=taken["target"],
                         date_format=spec.date_format or default,

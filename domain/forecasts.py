@@ -3,8 +3,8 @@ forecast can be asked from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from domain.errors import InvalidValueError
@@ -60,11 +60,14 @@ class SeriesHistory:
 
     series_ids: tuple[str, ...]
     dates: tuple[date, ...]
-    values: tuple[float, ...]
+    values: tuple[float, ...]  # NaN on a row of future covariate values
+    covariates: Mapping[str, tuple[object, ...]] = field(default_factory=dict)  # column -> a value per row
 
     def __post_init__(self) -> None:
         if not len(self.series_ids) == len(self.dates) == len(self.values):
             raise InvalidValueError("a history has one series id, date and value per row")
+        if any(len(column) != len(self.values) for column in self.covariates.values()):
+            raise InvalidValueError("a history's covariate columns have a value per row")
         if not 1 <= len(self.series_ids) <= MAX_HISTORY_ROWS:
             raise InvalidValueError(f"a history has 1..{MAX_HISTORY_ROWS:,} rows, not {len(self.series_ids):,}")
         checked = {raw: series_id(raw) for raw in set(self.series_ids)}  # each id once, however many rows it has
@@ -78,11 +81,16 @@ class SeriesHistory:
     def rows(self) -> tuple[Sequence[str], Sequence[date], Sequence[float]]:
         return self.series_ids, self.dates, self.values
 
+    def columns(self) -> Mapping[str, Sequence[object]]:
+        return self.covariates
+
     def select(self, series: Sequence[str]) -> SeriesHistory:
         wanted = set(series)
         kept = [i for i, s in enumerate(self.series_ids) if s in wanted]
         return SeriesHistory(series_ids=tuple(self.series_ids[i] for i in kept),
-                             dates=tuple(self.dates[i] for i in kept), values=tuple(self.values[i] for i in kept))
+                             dates=tuple(self.dates[i] for i in kept), values=tuple(self.values[i] for i in kept),
+                             covariates={name: tuple(column[i] for i in kept)
+                                         for name, column in self.covariates.items()})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

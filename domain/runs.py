@@ -21,6 +21,7 @@ LEGACY_ERRORS_TAG = "per_store_errors"
 BASELINE_SERIES_TAG = "baseline_series"
 # Tag naming the windows where the baseline forecast some series, how many, and why.
 BASELINE_WINDOWS_TAG = "baseline_windows"
+COVARIATES_TAG = "covariates"  # which covariates the run's model forecasts from, and why not the others
 # Tag naming each scored window and its origin: "fold1=2011-08-05,...,test=2012-08-03".
 WINDOWS_TAG = "windows"
 

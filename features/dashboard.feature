@@ -41,6 +41,16 @@ Feature: The dashboard in a browser
     And the uploaded history's forecast has 12 weeks from 2012-08-10, as the registered version forecasts them
     And a screenshot of the page is kept
 
+  Scenario: A version with covariates says which, and a changed future value moves the forecast
+    Given a dashboard over the store of the promotions panel
+    When I open the "Forecasts" page
+    And I choose the model "lightgbm" and the version "1"
+    And I upload the promotions history of series P_03 with its rows of future values as recent history
+    Then the covariates shown are "promo (future, number), price (future, number), store_size (static, text)"
+    When I set promo to 1 on its first unpromoted forecast week
+    Then the uploaded history's forecast of that week rises by at least 20%, the other weeks staying
+    And a screenshot of the page is kept
+
   Scenario: The Monitoring page shows each served alias on the actuals, against its backtest, with drift
     Given a dashboard over the store after 4 weeks of actuals arrived, series 1 to 3 selling 1.5 times the forecast
     When I open the "Monitoring" page

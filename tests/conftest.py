@@ -132,6 +132,30 @@ def own_panels(tmp_path_factory) -> tuple[Store, dict[str, subprocess.CompletedP
     return store, trained
 
 
+AHEAD = 12  # the promotions panel's last weeks, whose rows carry the future values only
+FLAGS = ["--future-cols", "promo,price", "--static-cols", "store_size"]
+
+
+@pytest.fixture(scope="session")
+def promotions(tmp_path_factory):
+    """The promotions panel (12 series x 156 weeks) with its last AHEAD weeks' sales emptied, trained
+    with lightgbm and theta on its covariates (experiment `promotions`); the actual sales of those weeks."""
+    import pandas as pd
+
+    store = Store(tmp_path_factory.mktemp("promotions"))
+    made = run_cli(["synthetic", "--freq", "promotions", "--series", "12", "--output", "full.csv"], store)
+    assert made.returncode == 0, made.stderr
+    full = pd.read_csv(store.folder / "full.csv")
+    future = full["ds"] > sorted(full["ds"].unique())[-AHEAD - 1]
+    full.assign(y=full["y"].where(~future)).to_csv(store.folder / "panel.csv", index=False)
+    full[~future].to_csv(store.folder / "history.csv", index=False)
+    trained = run_cli(["train", "--models", "lightgbm,theta", "--data", "panel.csv", "--experiment-name",
+                       "promotions", *FLAGS], store, timeout=1200)
+    assert trained.returncode == 0, trained.stderr
+    return {"store": store, "full": full, "future": future, "result": trained}
+
+
+
 def free_port() -> int:
     import socket
 

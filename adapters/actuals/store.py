@@ -3,8 +3,9 @@
 Tables: `datasets` (name, frequency), `batches` (one per append that stored something: when it
 arrived, from where, what it did), `actuals` (every value ever stored, with its batch: the latest
 batch of a series and period holds its value in force) and `forecasts` (every logged forecast:
-model, version, source, origin, series, step, period, prediction, interval). Nothing is updated or
-deleted: a correction is a new row.
+model, version, source, origin, series, step, period, prediction, interval); the covariates of the
+values, and of the periods after them, in a table of their own (covariates.py). Nothing is updated
+or deleted: a correction is a new row.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
+from adapters.actuals import covariates
 from adapters.actuals.batches import batch_frequency, check_values, checked
 from adapters.actuals.database import Database, DuckDbDatabase, PostgresDatabase, Unit
 from adapters.forecasting.history import Periods
@@ -64,14 +66,12 @@ class SqlActualsStore:
         return frequency_of_code(found[0][0]) if found else None
 
     def append(self, dataset: str, history: History, frequency: Frequency | None, source: str) -> ActualsReceipt:
-        ids, dates, values = history.rows()
-        frame = pd.DataFrame({"series_id": np.asarray(ids, dtype=object),
-                              "period": np.asarray(dates, dtype="datetime64[D]"),
-                              "value": np.asarray(values, dtype=np.float64)})
-        check_values(frame)
+        frame, extra = covariates.split(history)
+        if len(frame) or not len(extra):  # a batch of future values alone has no value to check
+            check_values(frame)
         arrived = now()
         with self._db.unit(write=True) as unit:
-            for statement in SCHEMA:
+            for statement in (*SCHEMA, *covariates.SCHEMA):
                 unit.execute(statement)
             unit.serialise("batches")
             known = self._frequency(unit, dataset)
@@ -84,15 +84,18 @@ class SqlActualsStore:
             stored = merged[merged["before"].isna() | merged["changed"]]
             batch = None
             revision = int(unit.rows("SELECT coalesce(max(batch), 0) FROM batches WHERE dataset = ?", [dataset])[0][0])
-            if len(stored):
-                batch = int(unit.rows("SELECT coalesce(max(batch), 0) + 1 FROM batches")[0][0])
+            following = int(unit.rows("SELECT coalesce(max(batch), 0) + 1 FROM batches")[0][0])
+            kept = covariates.store(unit, dataset, extra, following) if len(extra) else 0
+            if len(stored) or kept:  # a batch of covariates alone (new future values) is a batch too
+                batch = following
                 if known is None:
                     unit.execute("INSERT INTO datasets VALUES (?, ?, ?)", [dataset, used.code, arrived])
                 unit.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
                              [batch, dataset, arrived, source[:500], added, corrected, len(merged) - len(stored)])
+            if len(stored):
                 unit.append("actuals", stored.assign(dataset=dataset, batch=batch)[
                     ["dataset", "series_id", "period", "value", "batch"]])
-                revision = batch
+                revision = following
         before = set(current["series_id"])
         series = frame["series_id"].unique()
         return ActualsReceipt(dataset=dataset, batch=batch, revision=revision, arrived_at=arrived, series=len(series),
@@ -110,9 +113,9 @@ class SqlActualsStore:
                 unit.stage("wanted", pd.DataFrame({"series_id": pd.Series(series, dtype=object)}))
                 found = unit.frame(LATEST.format(also=" AND series_id IN (SELECT series_id FROM wanted)")
                                    + " ORDER BY series_id, period", [dataset])
-        return HistoryRows(found["series_id"].to_numpy(dtype=object),
-                           pd.to_datetime(found["period"]).to_numpy().astype("datetime64[D]"),
-                           found["value"].to_numpy(dtype=np.float64))
+            extra = covariates.wide(unit, dataset, "" if series is None else
+                                    " AND series_id IN (SELECT series_id FROM wanted)")
+        return _with_covariates(found, extra)
 
     def latest(self, dataset: str) -> tuple[HistoryRows, dict[str, tuple[date, datetime]]]:
         """The values in force of every series of the dataset, and per series its last period and when its
@@ -122,12 +125,12 @@ class SqlActualsStore:
         with self._db.unit(write=False) as unit:
             found = unit.frame(f"SELECT l.series_id, l.period, l.value, b.arrived_at FROM ({LATEST.format(also='')}) "
                                "AS l JOIN batches b ON b.batch = l.batch ORDER BY l.series_id, l.period", [dataset])
+            extra = covariates.wide(unit, dataset)
         days = pd.to_datetime(found["period"]).to_numpy().astype("datetime64[D]")
         ends = found.assign(period=days).groupby("series_id").agg(period=("period", "max"),
                                                                    arrived=("arrived_at", "max"))
         arrivals = {str(s): (pd.Timestamp(p).date(), pd.Timestamp(a).to_pydatetime()) for s, p, a in ends.itertuples()}
-        return HistoryRows(found["series_id"].to_numpy(dtype=object), days,
-                           found["value"].to_numpy(dtype=np.float64)), arrivals
+        return _with_covariates(found[["series_id", "period", "value"]], extra), arrivals
 
     def records(self, dataset: str, series_id: str) -> list[ActualRecord]:
         """Every value stored for a series, oldest period first, corrections after what they correct."""
@@ -191,6 +194,22 @@ class SqlActualsStore:
             return False
         with self._db.unit(write=False) as unit:
             return bool(unit.rows("SELECT count(*) FROM information_schema.tables WHERE table_name = 'actuals'")[0][0])
+
+
+def _with_covariates(found: pd.DataFrame, extra: pd.DataFrame) -> HistoryRows:
+    """The values in force with their covariates, and the rows of future values after each series' last
+    value (value NaN) that the store holds covariates of."""
+    found = found.assign(period=pd.to_datetime(found["period"]))
+    if len(extra.columns):
+        last = found.groupby("series_id")["period"].max()
+        keys = extra.index.to_frame(index=False)
+        after = keys["period"].to_numpy() > keys["series_id"].map(last).fillna(pd.Timestamp.max).to_numpy()
+        future = keys[after].assign(value=np.nan)
+        found = pd.concat([found, future], ignore_index=True).sort_values(["series_id", "period"], kind="stable")
+        found = found.join(extra, on=["series_id", "period"])
+    return HistoryRows(found["series_id"].to_numpy(dtype=object),
+                       found["period"].to_numpy().astype("datetime64[D]"), found["value"].to_numpy(dtype=np.float64),
+                       {str(name): found[name].to_numpy(dtype=object) for name in extra.columns})
 
 
 def _empty() -> HistoryRows:

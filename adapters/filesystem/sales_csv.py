@@ -12,6 +12,7 @@ from adapters.forecasting.synthetic import synthetic_walmart
 from adapters.forecasting.table import HistoryRows, SalesTable, read_history, read_table
 from application.ports import History
 from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
+from domain.covariates import NONE, Covariates
 from domain.errors import DataError
 
 SYNTHETIC_NAME = "synthetic_walmart"
@@ -71,13 +72,20 @@ class CsvSalesSource:
         return read_table(raw, source=str(Path(path).resolve()), name=name or Path(path).stem.lower(),
                           content=content, columns=columns, panel=panel)
 
-    def from_history(self, history: History, name: str, panel: PanelSpec = INFER) -> SalesTable:
+    def from_history(self, history: History, name: str, panel: PanelSpec = INFER,
+                     covariates: Covariates = NONE) -> SalesTable:
         ids, dates, values = history.rows()
         raw = pd.DataFrame({"series_id": np.asarray(ids, dtype=object), "date": pd.to_datetime(np.asarray(dates)),
                             "value": np.asarray(values, dtype=np.float64)})
-        content = pd.util.hash_pandas_object(raw, index=False).to_numpy().tobytes()
+        kept = history.columns()
+        for column in covariates.names:
+            raw[column] = np.asarray(kept[column], dtype=object) if column in kept else None
+        if not covariates.future:  # rows of future values train nothing without future covariates
+            raw = raw[raw["value"].notna()]
+        content = pd.util.hash_pandas_object(raw.astype(str) if covariates else raw, index=False).to_numpy().tobytes()
         return read_table(raw, source=f"actuals of {name}", name=name, content=content,
-                          columns=ColumnSpec(id="series_id", time="date", target="value"), panel=panel)
+                          columns=ColumnSpec(id="series_id", time="date", target="value", covariates=covariates),
+                          panel=panel)
 
 
 class CsvHistorySource:

@@ -59,14 +59,19 @@ def _estimator(found: Forecasts, origins: Origins) -> Any:
     return fitted.estimator if isinstance(fitted, FittedDesign) else None
 
 
-def _importance(model_key: str, estimator: Any) -> dict[str, bytes]:
+def _feature_names(found: Forecasts, origins: Origins) -> tuple[str, ...]:
+    fitted = found.fitted.get(origins.final)
+    return FEATURES + (fitted.layout.feature_names() if isinstance(fitted, FittedDesign) else ())
+
+
+def _importance(model_key: str, estimator: Any, names: tuple[str, ...]) -> dict[str, bytes]:
     importance = getattr(estimator, "feature_importance", lambda: None)()
     if importance is None:
         return {}
-    table = pd.DataFrame({"feature": FEATURES, "importance": importance}).sort_values("importance", ascending=False)
+    table = pd.DataFrame({"feature": names, "importance": importance}).sort_values("importance", ascending=False)
     return {"feature_importance.csv": table.to_csv(index=False).encode(),
             "feature_importance.png": plots.feature_importance(
-                FEATURES, importance, f"{MODEL_TYPES[model_key]} feature importance (test-origin fit)")}
+                names, importance, f"{MODEL_TYPES[model_key]} feature importance (test-origin fit)")}
 
 
 def files(model_key: str, panel: Panel, found: Forecasts, origins: Origins, protocol: EvaluationProtocol,
@@ -76,7 +81,7 @@ def files(model_key: str, panel: Panel, found: Forecasts, origins: Origins, prot
     return {
         SERIES_ERRORS_ARTIFACT: pd.concat(evidence.per_series, ignore_index=True).to_csv(index=False).encode(),
         "forecast_vs_actual.png": _chart(model_key, panel, found, origins, protocol.horizon, evidence.test_interval),
-        **_importance(model_key, _estimator(found, origins)),
+        **_importance(model_key, _estimator(found, origins), _feature_names(found, origins)),
     }
 
 
@@ -97,5 +102,5 @@ def params(member: DesignMember | SeriesMember | Ensemble, periods: list[date], 
         "horizon": str(protocol.horizon), "folds": str(protocol.folds),
         "fold_stride": str(protocol.fold_stride), "fold_origins": ",".join(str(periods[o]) for o in origins.folds),
         "test_origin": str(periods[origins.test]), "strategy": kind, "seed": str(SEED),
-        **({"features": ",".join(FEATURES)} if isinstance(member, DesignMember) else {}),
+        **({"features": ",".join(_feature_names(found, origins))} if isinstance(member, DesignMember) else {}),
     }

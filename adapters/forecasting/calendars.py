@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.calendar import christmas, thanksgiving
+from domain.calendar import holidays as retail_holidays
 from domain.errors import InvalidValueError
 
 COUNTRY_DAYS = 3  # days either side of a country holiday that are compared with last year's
@@ -53,6 +54,13 @@ class YearAgoCalendar:
 
     name: str
     events: tuple[Event, ...] = ()
+
+    def is_holiday(self, day: date) -> bool:
+        """Whether `day` is one of its holidays: the four retail holidays of Walmart's Holiday_Flag for
+        the Walmart calendar, the country's public holidays for a country's."""
+        if self.name == "walmart":
+            return day in retail_holidays(day.year)
+        return any(event.anchor(day.year) == day for event in self.events)
 
     def event_day(self, day: date) -> date | None:
         """The day a year ago that an event compares `day` with, or None (the plain lag)."""

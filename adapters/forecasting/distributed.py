@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from adapters.forecasting.estimators import EARLY_STOPPING_ROUNDS, SEED, LightGbm, XgBoost
-from adapters.forecasting.features import FEATURES, training_design
+from adapters.forecasting.features import training_design
 from adapters.forecasting.fitted import FittedDesign
 from adapters.forecasting.members import PanelData, Window
 
@@ -31,7 +31,8 @@ PARTS_PER_WORKER = 2
 def design_part(data: PanelData, first: int, last: int, series: int, seed: int) -> tuple[np.ndarray, ...]:
     """(X, ratio target, target period) of the design rows of series first..last-1 of `series`."""
     rows = training_design(data.sales[:, first:last], data.year_ago, data.seasonality, data.steps,
-                           budget=max(1, data.budget * (last - first) // series), seed=seed)
+                           budget=max(1, data.budget * (last - first) // series), seed=seed,
+                           covariates=data.covariates.series(first, last) if data.layout else None)
     return rows.X, rows.ratio_target(data.sales[:, first:last]), rows.target
 
 
@@ -44,10 +45,10 @@ def _rows(part: tuple[np.ndarray, ...], low: float, high: float, which: int) -> 
 class DistributedTrees:
     """The design parts of one panel on a Dask cluster, and the windows of the trees fitted on them."""
 
-    def __init__(self, client: Any, shared: Any, series: int) -> None:
+    def __init__(self, client: Any, shared: Any, series: int, features: int) -> None:
         workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
         blocks = np.array_split(np.arange(series), min(series, PARTS_PER_WORKER * workers))
-        self._client = client
+        self._client, self._features = client, features
         self._parts = [client.submit(design_part, shared, int(b[0]), int(b[-1]) + 1, series, SEED + i, pure=False)
                        for i, b in enumerate(blocks)]
 
@@ -56,7 +57,7 @@ class DistributedTrees:
         import dask.array as da
 
         def stacked(which: int) -> Any:
-            shape = (np.nan, len(FEATURES)) if which == 0 else (np.nan,)
+            shape = (np.nan, self._features) if which == 0 else (np.nan,)
             return da.concatenate([da.from_delayed(dask.delayed(_rows)(p, low, high, which), shape=shape,
                                                    dtype=np.float64) for p in self._parts])
 
@@ -68,7 +69,7 @@ class DistributedTrees:
         check = self._arrays(origin - validation, origin)
         with self._client.as_current():  # both libraries look up "the" client too, beside the one they are given
             fitted = self._lightgbm(train, check) if key == "lightgbm" else self._xgboost(train, check)
-        return Window.of(FittedDesign(key, fitted, data.seasonality), data, origin, started, keep)
+        return Window.of(FittedDesign(key, fitted, data.seasonality, data.layout), data, origin, started, keep)
 
     def _lightgbm(self, train: tuple[Any, Any], check: tuple[Any, Any]) -> LightGbm:
         import lightgbm

@@ -27,6 +27,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from adapters.forecasting.covariates import CovariateGrid, feature_columns
 from adapters.forecasting.seasonality import Seasonality, YearAgo
 
 # A pooled model learns the same corrections from a sample of the rows as from all of them: past this
@@ -114,8 +115,10 @@ def _at_origin(sales: np.ndarray, origin: int, year_ago: YearAgo, seasonality: S
         )
 
 
-def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, seasonality: Seasonality) -> Design:
-    """Feature rows for every series forecast from `origin` for steps 1..steps, step-major."""
+def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, seasonality: Seasonality,
+                covariates: CovariateGrid | None = None) -> Design:
+    """Feature rows for every series forecast from `origin` for steps 1..steps, step-major: FEATURES,
+    then the covariates' columns (covariates.py) when there are any."""
     n_series, season = sales.shape[1], seasonality.season
     shared = _at_origin(sales, origin, year_ago, seasonality)
     targets = origin + np.arange(1, steps + 1)
@@ -136,7 +139,9 @@ def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, s
                    every * shared.growth_short, last_year / shared.level_year_ago, lag(season) / last_year,
                    lag(season + 1) / last_year, lag(season - 1) / last_year, every * shared.last_1,
                    every * shared.yoy_noise, two_years]
-    X = np.stack(columns, axis=-1).reshape(steps * n_series, len(FEATURES))
+    if covariates is not None:
+        columns += feature_columns(covariates, origin, targets, season, seasonality.level_periods)
+    X = np.stack(columns, axis=-1).reshape(steps * n_series, len(columns))
     X[np.isinf(X)] = np.nan  # a ratio to a zero (a series that sold nothing then) says nothing
     return Design(
         X=X,
@@ -148,7 +153,8 @@ def origin_rows(sales: np.ndarray, origin: int, steps: int, year_ago: YearAgo, s
 
 
 def training_design(sales: np.ndarray, year_ago: YearAgo, seasonality: Seasonality, max_step: int,
-                    budget: int = DESIGN_ROWS, seed: int = SAMPLE_SEED) -> Design:
+                    budget: int = DESIGN_ROWS, seed: int = SAMPLE_SEED,
+                    covariates: CovariateGrid | None = None) -> Design:
     """Every (origin, step) row whose target lies inside the data and whose base is known and
     positive; when there are more than `budget` candidate rows (every origin, step and series), a
     seeded uniform sample of the rows at the rate budget / candidates, so the cost of a fit stops
@@ -159,7 +165,7 @@ def training_design(sales: np.ndarray, year_ago: YearAgo, seasonality: Seasonali
     random = np.random.default_rng(seed)
     designs = []
     for origin in range(1, periods - 1):
-        rows = origin_rows(sales, origin, min(max_step, periods - 1 - origin), year_ago, seasonality)
+        rows = origin_rows(sales, origin, min(max_step, periods - 1 - origin), year_ago, seasonality, covariates)
         with np.errstate(invalid="ignore"):
             usable = np.isfinite(rows.base) & (rows.base > 0)
         if keep < 1.0:

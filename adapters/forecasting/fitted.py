@@ -17,11 +17,13 @@ from typing import cast
 
 import numpy as np
 
+from adapters.forecasting.covariates import NO_COVARIATES, CovariateGrid, CovariateLayout
 from adapters.forecasting.ensemble import combine
 from adapters.forecasting.estimators import Estimator, NativeEstimator
 from adapters.forecasting.features import origin_rows
 from adapters.forecasting.seasonality import Seasonality, YearAgo
 from adapters.forecasting.statistical import SeasonalNaive, StatsForecastMember, with_baseline
+from domain.covariates import describe
 
 Filled = tuple[np.ndarray, np.ndarray]  # steps x series, baseline-filled; which series the baseline forecast
 
@@ -33,21 +35,23 @@ class FittedDesign:
     key: str
     estimator: Estimator | None  # None: the origin left no row to learn from; the baseline forecasts
     seasonality: Seasonality
+    layout: CovariateLayout = NO_COVARIATES  # the covariates its features were built from
 
-    def forecast(self, history: np.ndarray, year_ago: YearAgo, steps: int) -> np.ndarray:
+    def forecast(self, history: np.ndarray, year_ago: YearAgo, steps: int, covariates: CovariateGrid) -> np.ndarray:
         """steps x series from the history's last period; NaN where a series has no base (too short)."""
         n = history.shape[1]
         grid = np.full(steps * n, np.nan)
         if self.estimator is None:
             return grid.reshape(steps, n)
-        rows = origin_rows(history, len(history) - 1, steps, year_ago, self.seasonality)
+        rows = origin_rows(history, len(history) - 1, steps, year_ago, self.seasonality,
+                           covariates if self.layout else None)
         known = np.isfinite(rows.base)
         if known.any():
             grid[known] = self.estimator.predict(rows.X[known]) * rows.base[known]
         return grid.reshape(steps, n)
 
-    def window(self, history: np.ndarray, year_ago: YearAgo, steps: int) -> Filled:
-        return with_baseline(self.forecast(history, year_ago, steps), history, self.seasonality.season)
+    def window(self, history: np.ndarray, year_ago: YearAgo, steps: int, covariates: CovariateGrid) -> Filled:
+        return with_baseline(self.forecast(history, year_ago, steps, covariates), history, self.seasonality.season)
 
     def history_periods(self) -> int:
         """Periods a series needs for every feature: two seasons behind the level window (the
@@ -74,8 +78,8 @@ class FittedSeries:
     key: str
     forecaster: SeasonalNaive | StatsForecastMember
 
-    def window(self, history: np.ndarray, year_ago: YearAgo, steps: int) -> Filled:
-        return with_baseline(self.forecaster.forecast(history, steps), history, self.forecaster.season)
+    def window(self, history: np.ndarray, year_ago: YearAgo, steps: int, covariates: CovariateGrid) -> Filled:
+        return with_baseline(self.forecaster.forecast(history, steps, covariates), history, self.forecaster.season)
 
     def history_periods(self) -> int:
         """A season for the seasonal naive; two for a statistical model to estimate its seasonal part."""
@@ -87,7 +91,8 @@ class FittedSeries:
     def for_serving(self) -> FittedSeries:
         if isinstance(self.forecaster, StatsForecastMember):
             return FittedSeries(self.key, StatsForecastMember(self.forecaster.make, self.forecaster.season,
-                                                              self.forecaster.params, jobs=1))
+                                                              self.forecaster.params, jobs=1,
+                                                              exogenous=self.forecaster.exogenous))
         return self
 
 
@@ -99,8 +104,8 @@ class FittedEnsemble:
     parts: dict[str, FittedDesign | FittedSeries]
     weights: Mapping[str, float] = field(default_factory=dict)
 
-    def window(self, history: np.ndarray, year_ago: YearAgo, steps: int) -> Filled:
-        windows = [self.parts[name].window(history, year_ago, steps) for name in self.parts]
+    def window(self, history: np.ndarray, year_ago: YearAgo, steps: int, covariates: CovariateGrid) -> Filled:
+        windows = [self.parts[name].window(history, year_ago, steps, covariates) for name in self.parts]
         return (combine([grid for grid, _ in windows], np.array([self.weights[name] for name in self.parts])),
                 np.logical_or.reduce([baseline for _, baseline in windows]))
 
@@ -116,3 +121,29 @@ class FittedEnsemble:
 
 
 Fitted = FittedDesign | FittedSeries | FittedEnsemble
+
+
+def used_covariates(fitted: Fitted, layout: CovariateLayout) -> CovariateLayout:
+    """The covariates a fitted member forecasts from: all of them for a design member, the future ones
+    for a statistical model that takes regressors (AutoARIMA), none for the others; an ensemble's
+    are its parts'."""
+    if not layout:
+        return NO_COVARIATES
+    if isinstance(fitted, FittedEnsemble):
+        found = [used_covariates(part, layout) for part in fitted.parts.values()]
+        return max(found, key=lambda used: len(used.feature_names()))
+    if isinstance(fitted, FittedDesign):
+        return layout if fitted.estimator is None or fitted.layout else NO_COVARIATES
+    if isinstance(fitted.forecaster, StatsForecastMember) and fitted.forecaster.exogenous and layout.future:
+        return CovariateLayout(future=layout.future, calendar=layout.calendar)
+    return NO_COVARIATES
+
+
+def covariates_note(fitted: Fitted, offered: CovariateLayout, used: CovariateLayout) -> str:
+    """What a run says of the covariates: those its model forecasts from, and why not the others."""
+    unused = [c.name for c in offered.covariates() if c.name not in {u.name for u in used.covariates()}]
+    if not unused:
+        return f"uses {describe(used.covariates())}"
+    why = ("it takes future regressors only" if used else "it forecasts each series from its own values alone"
+           if isinstance(fitted, FittedSeries) else "its members chosen at the last period do not use them")
+    return (f"uses {describe(used.covariates())}; " if used else "") + f"not {', '.join(unused)}: {why}"

@@ -82,7 +82,7 @@ class Periods:
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
-def _days(dates: Column) -> np.ndarray:
+def days_of(dates: Column) -> np.ndarray:
     """The dates as datetime64[D]; datetime.date objects by their ordinals (numpy converts them one by one,
     twenty times slower)."""
     if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
@@ -141,7 +141,7 @@ def panels(ids: Column, dates: Column, values: Column, frequency: Frequency,
     if not 1 <= len(ids) <= MAX_HISTORY_ROWS:
         raise _fail(f"a history has 1..{MAX_HISTORY_ROWS:,} rows, not {len(ids):,}")
     series = np.asarray(ids, dtype=object)
-    days = _days(dates)
+    days = days_of(dates)
     numbers_of = np.asarray(values, dtype=np.float64)
     check_values(series, days, numbers_of)
     periods = Periods(frequency)

@@ -18,9 +18,10 @@ from typing import Any, cast
 
 import numpy as np
 
+from adapters.forecasting.covariates import CovariateGrid, CovariateLayout
 from adapters.forecasting.ensemble import COMBINED, best_members, combine
 from adapters.forecasting.estimators import ESTIMATORS, Estimator
-from adapters.forecasting.features import Design
+from adapters.forecasting.features import Design, training_design
 from adapters.forecasting.fitted import Fitted, FittedDesign, FittedEnsemble, FittedSeries
 from adapters.forecasting.seasonality import Seasonality, YearAgo
 from adapters.forecasting.statistical import (
@@ -32,6 +33,7 @@ from adapters.forecasting.statistical import (
     mstl,
     theta,
 )
+from adapters.forecasting.table import SalesTable
 from domain.frequency import Frequency
 from domain.training import skipped_because
 
@@ -45,6 +47,27 @@ class PanelData:
     year_ago: YearAgo
     design: Callable[[], tuple[Design, np.ndarray]]  # the training design and its targets, built once when needed
     budget: int  # candidate rows past which the design is a sample (features.DESIGN_ROWS unless --design-rows)
+    layout: CovariateLayout  # the covariates the members may use
+    covariates: CovariateGrid  # their values: future ones up to the longest horizon past the last period
+
+    @classmethod
+    def of(cls, table: SalesTable, budget: int) -> PanelData:
+        """The table's data, its design built when a machine-learning member first asks for it."""
+        panel = table.panel
+        seasonality = Seasonality(panel.frequency, table.calendar)
+        year_ago = YearAgo(panel.periods[0].item(), seasonality)
+        covariates = table.covariates or CovariateGrid.empty(len(panel.periods) + panel.frequency.max_horizon,
+                                                             len(panel.series))
+        built: list[tuple[Design, np.ndarray]] = []
+
+        def design() -> tuple[Design, np.ndarray]:  # built once, when a machine-learning member first needs it
+            if not built:
+                rows = training_design(panel.sales, year_ago, seasonality, panel.frequency.max_horizon, budget,
+                                       covariates=covariates if table.layout else None)
+                built.append((rows, rows.ratio_target(panel.sales)))
+            return built[0]
+
+        return cls(panel.sales, seasonality, year_ago, design, budget, table.layout, covariates)
 
     @property
     def steps(self) -> int:
@@ -67,7 +90,8 @@ class Window:
     def of(cls, fitted: Fitted, data: PanelData, origin: int, started: float, keep: bool) -> Window:
         """The fitted member's forecast from `origin`, timed from `started` (the fit's start)."""
         predicting = time.perf_counter()
-        grid, baseline = fitted.window(data.sales[: origin + 1], data.year_ago, data.steps)
+        grid, baseline = fitted.window(data.sales[: origin + 1], data.year_ago, data.steps,
+                                       data.covariates.upto(origin, data.steps))
         done = time.perf_counter()
         unlearnt = isinstance(fitted, FittedDesign) and fitted.estimator is None
         return cls(grid, baseline, done - started, done - predicting, fitted if keep else None, unlearnt)
@@ -111,10 +135,10 @@ class DesignMember:
         train = design.target <= origin - validation
         check = (design.target > origin - validation) & (design.target <= origin)
         if not (train.any() or check.any()):
-            return FittedDesign(self.key, None, data.seasonality)
+            return FittedDesign(self.key, None, data.seasonality, data.layout)
         estimator = self.make(threads)
         estimator.fit(design.X[train], ratio[train], design.X[check], ratio[check])
-        return FittedDesign(self.key, estimator, data.seasonality)
+        return FittedDesign(self.key, estimator, data.seasonality, data.layout)
 
     def forecast(self, data: PanelData, origin: int, validation: int, threads: int, keep: bool) -> Window:
         started = time.perf_counter()
@@ -190,7 +214,8 @@ MEMBERS: dict[str, DesignMember | SeriesMember | Ensemble] = {
     "mstl": SeriesMember("mstl", lambda season, jobs: StatsForecastMember(mstl, season, jobs=jobs)),
     "theta": SeriesMember("theta", lambda season, jobs: StatsForecastMember(theta, season, jobs=jobs)),
     "autoets": SeriesMember("autoets", lambda season, jobs: StatsForecastMember(autoets, season, jobs=jobs)),
-    "autoarima": SeriesMember("autoarima", lambda season, jobs: StatsForecastMember(autoarima, season, jobs=jobs)),
+    "autoarima": SeriesMember("autoarima", lambda season, jobs: StatsForecastMember(autoarima, season, jobs=jobs,
+                                                                                    exogenous=True)),
     "autotheta": SeriesMember("autotheta", lambda season, jobs: StatsForecastMember(autotheta, season, jobs=jobs)),
 }
 MEMBERS["ensemble"] = Ensemble("ensemble", tuple(MEMBERS))

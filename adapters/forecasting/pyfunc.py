@@ -21,7 +21,7 @@ the project, and a version keeps answering as it was trained whatever the projec
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from types import ModuleType
@@ -33,8 +33,10 @@ from mlflow.pyfunc.model import PythonModel
 
 from adapters.forecasting import frames
 from adapters.forecasting.calibration import Calibration
+from adapters.forecasting.covariates import NO_COVARIATES, CovariateGrid, CovariateLayout
 from adapters.forecasting.fitted import Fitted
 from adapters.forecasting.history import Column, HistoryError, HistoryForecast, HistoryPanel, panels
+from adapters.forecasting.requested import CovariateError, panel_grids, request_rows
 from adapters.forecasting.seasonality import Seasonality
 from domain.forecasts import ForecastPoint, is_number
 from domain.frequency import Frequency
@@ -48,7 +50,9 @@ class PortfolioForecaster(PythonModel):
 
     def __init__(self, *, model_key: str, dataset: str, member: Fitted, seasonality: Seasonality, series: np.ndarray,
                  periods: np.ndarray, predictions: np.ndarray, baseline: np.ndarray, history: np.ndarray,
-                 calibration: Calibration, history_periods: int, requirements: list[str]) -> None:
+                 calibration: Calibration, history_periods: int, requirements: list[str],
+                 layout: CovariateLayout = NO_COVARIATES,
+                 static: Mapping[str, Mapping[str, float]] | None = None) -> None:
         self.model_key = model_key
         self.dataset = dataset  # the name of the table it was trained on
         self.member = member
@@ -61,6 +65,8 @@ class PortfolioForecaster(PythonModel):
         self.calibration = calibration
         self.history_periods = history_periods  # periods of history for every feature of every part
         self.requirements = requirements
+        self.layout = layout  # the covariates its member uses
+        self.static = dict(static or {})  # static covariate -> {series it was trained on: its (coded) value}
         frequency = seasonality.frequency
         self.dates = [d.isoformat() for d in frequency.after(self.last_period, self.max_horizon)]
         self._rows = {name: row for row, name in enumerate(self.series)}
@@ -144,15 +150,20 @@ class PortfolioForecaster(PythonModel):
                      for h, (p, lo, up) in enumerate(zip(values, lows, ups)))
 
     def forecast_history(self, ids: Column, dates: Column, values: Column, horizon: int, confidence: float | None,
-                         wanted: Sequence[str] | None = None) -> HistoryForecast:
+                         wanted: Sequence[str] | None = None,
+                         covariates: Mapping[str, Column] | None = None) -> HistoryForecast:
         """Every series of the history (or the `wanted` ones) forecast from the last date of its own
-        rows; MlflowException (INVALID_PARAMETER_VALUE) names what is wrong with the request."""
+        rows; MlflowException (INVALID_PARAMETER_VALUE) names what is wrong with the request. With
+        covariates, the rows carry their columns and rows with an empty value carry the future ones."""
         self.check(horizon, confidence)
         try:
+            requested, (ids, dates, values) = request_rows(self.layout, self.frequency, ids, dates, values,
+                                                           covariates or {})
             laid_out = panels(ids, dates, values, self.frequency, wanted)
-        except HistoryError as exc:
+            grids = panel_grids(requested, laid_out, horizon, self.layout, self.seasonality, self.static)
+        except (HistoryError, CovariateError) as exc:
             raise frames.invalid(str(exc)) from None
-        found = [self._panel_forecast(panel, horizon) for panel in laid_out]
+        found = [self._panel_forecast(panel, horizon, grid) for panel, grid in zip(laid_out, grids)]
         by_series = {s: (panel, k, part) for panel, part in zip(laid_out, found) for k, s in enumerate(panel.series)}
         order = list(dict.fromkeys(wanted)) if wanted is not None else [s for p in laid_out for s in p.series]
         predictions = np.array([by_series[s][2][0][:, by_series[s][1]] for s in order]).reshape(len(order), horizon)
@@ -162,8 +173,8 @@ class PortfolioForecaster(PythonModel):
         lower, upper = self.bounds(predictions, confidence) if confidence is not None else (None, None)
         return HistoryForecast(order, origins, baseline, [after[o] for o in origins], predictions, lower, upper)
 
-    def _panel_forecast(self, panel: HistoryPanel, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.member.window(panel.values, self.seasonality.year_ago(panel.first), horizon)
+    def _panel_forecast(self, panel: HistoryPanel, horizon: int, grid: CovariateGrid) -> tuple[np.ndarray, np.ndarray]:
+        return self.member.window(panel.values, self.seasonality.year_ago(panel.first), horizon, grid)
 
     def predict(self, context: object, model_input: pd.DataFrame,
                 params: dict[str, object] | None = None) -> pd.DataFrame:
@@ -171,7 +182,9 @@ class PortfolioForecaster(PythonModel):
         if frames.is_history(frame):
             horizon, confidence = frames.history_params(params or {}, self.frequency.default_horizon)
             ids, days, values = frames.history_input(frame)
-            return frames.history_output(self.forecast_history(ids, days, values, horizon, confidence))
+            columns = {name: frame[name].to_numpy(dtype=object) for name in self.layout.sent if name in frame.columns}
+            return frames.history_output(self.forecast_history(ids, days, values, horizon, confidence,
+                                                               covariates=columns))
         asked = frames.stored_input(frame)
         return pd.concat([self.forecast([series], horizon, confidence) for series, horizon, confidence in asked],
                          ignore_index=True)[list(frames.OUTPUT_COLUMNS)]
@@ -200,9 +213,10 @@ class PortfolioForecaster(PythonModel):
                 natives[name].load(path)
 
 
-SELF_CONTAINED = tuple(f"domain.{name}" for name in ("errors", "frequency", "calendar", "forecasts")) + tuple(
-    f"adapters.forecasting.{name}" for name in ("calendars", "seasonality", "features", "estimators", "statistical",
-                                                "ensemble", "fitted", "history", "calibration", "frames", "pyfunc"))
+SELF_CONTAINED = tuple(f"domain.{name}" for name in ("errors", "frequency", "calendar", "forecasts", "covariates")) + \
+    tuple(f"adapters.forecasting.{name}" for name in (
+        "calendars", "seasonality", "covariates", "requested", "features", "estimators", "statistical", "ensemble",
+        "fitted", "history", "calibration", "frames", "pyfunc"))
 
 
 def self_contained_modules() -> list[ModuleType]:

@@ -81,6 +81,11 @@ class YearAgo:
             return [first + timedelta(days=k) for k in range((last - first).days + 1)]
         return [label - timedelta(days=back) for back in range(frequency.period_days)]
 
+    def holiday_flags(self, periods: int) -> np.ndarray:
+        """1.0 for each of the first `periods` periods that holds a holiday of the calendar, else 0.0."""
+        calendar = self._seasonality.calendar
+        return np.array([float(any(calendar.is_holiday(day) for day in self._days(t))) for t in range(periods)])
+
     def weights(self, t: int) -> dict[int, float]:
         """{lag: share of days} of period t's year-ago value: the plain seasonal lag, except for the
         days an event of the calendar compares with its day a year ago."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from adapters.forecasting.covariates import CovariateGrid
+
 
 @dataclass(frozen=True)
 class SeasonalNaive:
@@ -18,7 +20,7 @@ class SeasonalNaive:
     season: int
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def forecast(self, history: np.ndarray, steps: int) -> np.ndarray:
+    def forecast(self, history: np.ndarray, steps: int, covariates: CovariateGrid | None = None) -> np.ndarray:
         """steps x series: the period a whole number of seasons before each step (one season for a
         step within the first season, two for one within the second...), NaN where the history is too short."""
         n = len(history)
@@ -51,14 +53,18 @@ class StatsForecastMember:
     """A statsforecast model fitted to the history of every series that has more than a season of it
     up to the origin, then forecast; a shorter series gets NaN (the baseline forecasts it). Between
     one season and two, MSTL and Theta fit without a seasonal part (there is not enough to estimate
-    one): Walmart's folds 1 and 2 start from 78 and 91 weeks, and the ensemble is better with them."""
+    one): Walmart's folds 1 and 2 start from 78 and 91 weeks, and the ensemble is better with them.
+
+    An `exogenous` model (AutoARIMA) takes the future covariates as regressors, statsforecast's
+    `X_df`; a value not known (a forecast period nobody sent, a gap) is the series' nearest known one."""
 
     make: Callable[[int], Any]  # season length -> the statsforecast model
     season: int
     params: Mapping[str, Any] = field(default_factory=dict)
     jobs: int = 1
+    exogenous: bool = False
 
-    def forecast(self, history: np.ndarray, steps: int) -> np.ndarray:
+    def forecast(self, history: np.ndarray, steps: int, covariates: CovariateGrid | None = None) -> np.ndarray:
         import pandas as pd
         from statsforecast import StatsForecast
 
@@ -72,20 +78,47 @@ class StatsForecastMember:
         frame = pd.DataFrame({"unique_id": np.repeat(fitted, n)[cells.ravel()],
                               "ds": np.tile(np.arange(n), len(fitted))[cells.ravel()],
                               "y": history[:, fitted].T.ravel()[cells.ravel()]})
+        future = None
+        regressors = self._regressors(covariates, n + steps, fitted)  # (n + steps) x fitted x columns
+        if regressors is not None:
+            names = [f"x{j}" for j in range(regressors.shape[2])]
+            for j, name in enumerate(names):
+                frame[name] = regressors[:n, :, j].T.ravel()[cells.ravel()]
+            future = pd.DataFrame({"unique_id": np.repeat(fitted, steps), "ds": np.tile(np.arange(n, n + steps),
+                                                                                        len(fitted))})
+            for j, name in enumerate(names):
+                future[name] = regressors[n:, :, j].T.ravel()
         try:
-            grid[:, fitted] = self._forecast(StatsForecast, frame, steps).reshape(len(fitted), steps).T
+            grid[:, fitted] = self._forecast(StatsForecast, frame, steps, future).reshape(len(fitted), steps).T
         except Exception:  # a series the model cannot fit (too short for its parameters): fit one by one
             for series, rows in frame.groupby("unique_id", sort=False):
+                ahead = None if future is None else future[future["unique_id"] == series]
                 try:
-                    grid[:, series] = self._forecast(StatsForecast, rows, steps)
+                    grid[:, series] = self._forecast(StatsForecast, rows, steps, ahead)
                 except Exception:  # NaN: the baseline forecasts this series, and the window says so
                     continue
         return grid
 
-    def _forecast(self, engine: Any, frame: Any, steps: int) -> np.ndarray:
+    def _regressors(self, covariates: CovariateGrid | None, periods: int, fitted: np.ndarray) -> np.ndarray | None:
+        """The future covariates of the fitted series over the history and the forecast periods, each gap
+        filled from the series' nearest known value; None when the model takes none or there are none."""
+        if not self.exogenous or covariates is None or not covariates.future.shape[2]:
+            return None
+        import pandas as pd
+
+        values = np.full((periods, len(fitted), covariates.future.shape[2]), np.nan)
+        known = min(periods, len(covariates.future))
+        values[:known] = covariates.future[:known][:, fitted]
+        for j in range(values.shape[2]):
+            values[:, :, j] = pd.DataFrame(values[:, :, j]).ffill().bfill().fillna(0.0).to_numpy()
+        constant = (values.max(axis=(0, 1)) == values.min(axis=(0, 1)))  # no information; a singular regression
+        return values[:, :, ~constant] if (~constant).any() else None
+
+    def _forecast(self, engine: Any, frame: Any, steps: int, future: Any = None) -> np.ndarray:
         with warnings.catch_warnings():  # a model's numerical warnings on a flat series say nothing to the user
             warnings.simplefilter("ignore", RuntimeWarning)
-            found = engine(models=[self.make(self.season)], freq=1, n_jobs=self.jobs).forecast(df=frame, h=steps)
+            found = engine(models=[self.make(self.season)], freq=1, n_jobs=self.jobs).forecast(
+                df=frame, h=steps, X_df=future)
         return found[next(c for c in found.columns if c not in ("unique_id", "ds"))].to_numpy()
 
 

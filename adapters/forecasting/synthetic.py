@@ -1,5 +1,5 @@
-"""Deterministic synthetic panels: the Walmart-shaped weekly table of the offline default, and daily
-and monthly panels with seasonality of their own."""
+"""Deterministic synthetic panels: the Walmart-shaped weekly table of the offline default, daily
+and monthly panels with seasonality of their own, and a weekly panel with promotions and prices."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ STORES = 45
 WEEKS = 143
 FIRST_WEEK = "2010-02-05"
 SEED = 20100205
-PERIODS = {"weekly": WEEKS, "daily": 730, "monthly": 96}  # the default length of each kind
+PERIODS = {"weekly": WEEKS, "daily": 730, "monthly": 96, "promotions": 156}  # the default length of each kind
+STORE_SIZES = ("small", "medium", "large")
 
 
 def synthetic_walmart(stores: int = STORES, weeks: int = WEEKS, seed: int = SEED) -> pd.DataFrame:
@@ -95,8 +96,58 @@ def synthetic_monthly(series: int = STORES, months: int = PERIODS["monthly"], se
     return _long(values, dates, "M")
 
 
+def _promotion_runs(rng: np.random.Generator, weeks: int, share: float) -> np.ndarray:
+    """The number (1, 2, ...) of the promotion each week belongs to, 0 outside one: runs of 1 or 2 weeks
+    after gaps of random length, so the weeks promoted are irregular and about `share` of all."""
+    mean_gap = 1.5 * (1 - share) / share  # a run averages 1.5 weeks
+    runs = np.zeros(weeks, dtype=np.int64)
+    week, number = int(rng.integers(0, round(mean_gap) + 1)), 0
+    while week < weeks:
+        number += 1
+        length = int(rng.integers(1, 3))
+        runs[week:week + length] = number
+        # uniform rather than geometric gaps keep each series near its share; two weeks at least keep runs apart
+        week += length + int(rng.integers(2, round(2 * mean_gap - 2) + 1))
+    return runs
+
+
+def synthetic_promotions(series: int = 20, weeks: int = PERIODS["promotions"], seed: int = SEED) -> pd.DataFrame:
+    """Nixtla-style columns on Fridays plus `promo` (0/1) and `price`, both known in advance, and a static
+    `store_size`; ids `P_01`. The level follows the store size (large ~3x small) with a modest yearly
+    pattern and ~4% noise; a promotion cuts the drifting shelf price by 10-30% and lifts sales by
+    1 + elasticity * discount, the elasticity per series in [2, 4]. Promotions are drawn at random per
+    series (12-18% of weeks, runs of 1-2 weeks), so no seasonal lag predicts them."""
+    rng = np.random.default_rng(seed + 3)
+    dates = pd.date_range("2011-01-07", periods=weeks, freq="7D")
+    angle = 2 * np.pi * dates.day_of_year.to_numpy() / 365.25
+    size = rng.permutation(series) % len(STORE_SIZES)  # every size present once there are three series
+    level = np.array([1.0, 2.0, 3.0])[size] * np.exp(rng.normal(np.log(2.0e4), 0.1, size=series))
+    amplitude = rng.uniform(0.05, 0.10, size=series)
+    elasticity = rng.uniform(2.0, 4.0, size=series)
+    base_price = rng.uniform(2.0, 12.0, size=series)
+
+    discount = np.zeros((weeks, series))
+    for s in range(series):
+        runs = _promotion_runs(rng, weeks, rng.uniform(0.12, 0.18))
+        per_run = np.concatenate([[0.0], rng.uniform(0.10, 0.30, size=runs.max())])
+        discount[:, s] = per_run[runs]
+    promo = (discount > 0).astype(np.int64)
+    drift = np.cumsum(rng.normal(0.0, 0.004, size=(weeks, series)), axis=0)
+    price = base_price * np.exp(drift) * (1 - discount)
+
+    season = 1 + amplitude * np.sin(angle - 1.0)[:, None]
+    noise = rng.normal(0.0, 0.04, size=(weeks, series))
+    values = level * season * (1 + elasticity * discount) * (1 + noise)
+    frame = _long(values, dates, "P")
+    frame["promo"] = promo.T.ravel()
+    frame["price"] = price.T.ravel().round(2)
+    frame["store_size"] = np.repeat(np.array(STORE_SIZES, dtype=object)[size], weeks)
+    return frame
+
+
 def synthetic_panel(frequency: str, series: int = STORES, periods: int | None = None) -> pd.DataFrame:
-    """The synthetic panel of a frequency (weekly is the Walmart-shaped table)."""
+    """The synthetic panel of a kind: a frequency (weekly is the Walmart-shaped table) or `promotions`."""
     length = periods or PERIODS[frequency]
-    make = {"weekly": synthetic_walmart, "daily": synthetic_daily, "monthly": synthetic_monthly}[frequency]
+    make = {"weekly": synthetic_walmart, "daily": synthetic_daily, "monthly": synthetic_monthly,
+            "promotions": synthetic_promotions}[frequency]
     return make(series, length)

@@ -11,23 +11,37 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from adapters.forecasting.calendars import YearAgoCalendar, holiday_calendar
-from domain.columns import INFER, ISO, RECOGNISE, ColumnChoice, ColumnSpec, PanelSpec, choose_columns
+from adapters.forecasting.columns import (
+    ID,
+    TARGET,
+    TIME,
+    covariate_values,
+    dates_of,
+    first_bad,
+    future_rows,
+    line,
+    period_index,
+    read_covariates,
+    series_ids,
+)
+from adapters.forecasting.covariates import NO_COVARIATES, CovariateGrid, CovariateLayout
+from domain.columns import INFER, RECOGNISE, ColumnChoice, ColumnSpec, PanelSpec, choose_columns
+from domain.covariates import NONE, Covariates
 from domain.errors import DataError
-from domain.forecasts import MAX_SERIES_ID, series_order
+from domain.forecasts import series_order
 from domain.frequency import Frequency, infer_frequency
 from domain.training import DatasetInfo
 
-# Accepted and kept in the logged dataset, never used as features: their future values are
-# unknown at a forecast origin.
+# Accepted and kept in the logged dataset; used as features only when named as covariates
+# (--future-cols, --past-cols, --static-cols).
 OPTIONAL_COLUMNS = ("Holiday_Flag", "Temperature", "Fuel_Price", "CPI", "Unemployment")
-ID, TIME, TARGET = "series_id", "date", "value"  # the pipeline's names of the three roles
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,7 +64,8 @@ class HistoryRows:
 
     ids: np.ndarray  # str
     dates: np.ndarray  # datetime64[D]
-    values: np.ndarray  # float64
+    values: np.ndarray  # float64; NaN on a row of future covariate values past its series' last value
+    covariates: dict[str, np.ndarray] = field(default_factory=dict)  # every other column: a version takes its own
 
     @property
     def series(self) -> tuple[str, ...]:
@@ -59,9 +74,13 @@ class HistoryRows:
     def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.ids, self.dates.astype(object), self.values  # dates as datetime.date, as the port has them
 
+    def columns(self) -> dict[str, np.ndarray]:
+        return self.covariates
+
     def select(self, series: Sequence[str]) -> HistoryRows:
         keep = np.isin(self.ids, np.asarray(series, dtype=object))
-        return HistoryRows(self.ids[keep], self.dates[keep], self.values[keep])
+        return HistoryRows(self.ids[keep], self.dates[keep], self.values[keep],
+                           {name: column[keep] for name, column in self.covariates.items()})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,71 +91,49 @@ class SalesTable:
     frame: pd.DataFrame
     panel: Panel
     calendar: YearAgoCalendar
+    layout: CovariateLayout = NO_COVARIATES
+    covariates: CovariateGrid | None = None  # None: no covariates
 
     def history(self) -> HistoryRows:
-        """Its rows as the actuals store keeps them: the panel trained on, with what `--fill` filled."""
+        """Its rows as the actuals store keeps them: the panel trained on, with what `--fill` filled, and
+        its covariates with the rows of future values (an empty value)."""
         sales = self.panel.sales.T  # series x periods, so the rows come series by series, oldest first
         kept = ~np.isnan(sales)
         column, row = np.nonzero(kept)
-        return HistoryRows(self.panel.series[column], self.panel.periods[row], sales[kept])
+        found = HistoryRows(self.panel.series[column], self.panel.periods[row], sales[kept])
+        names = [name for name in self.frame.columns if name in self.layout.names]
+        if not names:
+            return found
+        ahead = self.frame[self.frame[TARGET].isna()]
+        ids = np.concatenate([found.ids, ahead[ID].to_numpy(dtype=object)])
+        days = np.concatenate([found.dates, ahead[TIME].to_numpy().astype("datetime64[D]")])
+        values = self.frame.set_index([ID, TIME])[names].reindex(pd.MultiIndex.from_arrays([ids, pd.to_datetime(days)]))
+        return HistoryRows(ids, days, np.concatenate([found.values, np.full(len(ahead), np.nan)]),
+                           {name: values[name].to_numpy(dtype=object) for name in names})
 
 
-def _row(index: int) -> int:
-    """Line number in the CSV file of a data row (the header is line 1)."""
-    return int(index) + 2
-
-
-def _first_bad(raw: pd.Series, parsed: pd.Series, column: str, what: str) -> None:
-    bad = parsed.isna()
-    if bad.any():
-        index = bad.idxmax()
-        value = raw.loc[index]
-        shown = "empty" if pd.isna(value) or str(value).strip() == "" else repr(str(value))
-        raise DataError(f"line {_row(index)}: {column} {shown} is not {what} ({int(bad.sum())} such row(s))")
-
-
-def _ids(raw: pd.Series, column: str) -> pd.Series:
-    """Series ids as text; a number that is whole is written without its fraction."""
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        numbers = pd.to_numeric(raw, errors="coerce")
-        whole = numbers.notna() & (numbers == numbers.round())
-        text = numbers.astype("string").where(~whole, numbers.where(whole).astype("Int64").astype("string"))
-    else:
-        text = raw.astype("string").str.strip()
-    _first_bad(raw, text.where(text.str.len().between(1, MAX_SERIES_ID)), column,
-               f"a series id (1..{MAX_SERIES_ID} characters)")
-    return text.astype(object)
-
-
-def _dates(raw: pd.Series, choice: ColumnChoice) -> pd.Series:
-    """The time column as dates: as they are when the file typed them (Parquet), else parsed."""
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        dates = pd.to_datetime(raw)
-        dates = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
-        _first_bad(raw, dates, choice.time, "a date")
-        return dates.dt.normalize()
-    text = raw.astype("string").str.strip()
-    if choice.date_format == ISO:
-        dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        _first_bad(raw, dates, choice.time, f"an {choice.date_kind} (another format: --date-format)")
-    else:
-        dates = pd.to_datetime(text, format=choice.date_format, errors="coerce")
-        _first_bad(raw, dates, choice.time, f"a {choice.date_kind}")
-    return dates
-
-
-def _typed(raw: pd.DataFrame, choice: ColumnChoice) -> pd.DataFrame:
-    """The three roles under the pipeline's names, typed and checked, and the optional columns."""
-    kept = [c for c in OPTIONAL_COLUMNS if c in raw.columns and c not in (choice.id, choice.time, choice.target)]
-    frame = pd.DataFrame({ID: _ids(raw[choice.id], choice.id), TIME: _dates(raw[choice.time], choice)})
+def _typed(raw: pd.DataFrame, choice: ColumnChoice, covariates: Covariates = NONE,
+           carriers: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The three roles under the pipeline's names, typed and checked, the optional columns and the
+    covariates. With future covariates, a trailing row of a series may have an empty target: it
+    carries the future values (`future_rows`)."""
+    roles = (choice.id, choice.time, choice.target)
+    kept = [c for c in OPTIONAL_COLUMNS if c in raw.columns and c not in roles and c not in covariates.names]
+    frame = pd.DataFrame({ID: series_ids(raw[choice.id], choice.id), TIME: dates_of(raw[choice.time], choice)})
+    for name in covariates.names:
+        frame[name] = covariate_values(raw[name], name, covariates.kind(name))
     values = pd.to_numeric(raw[choice.target], errors="coerce")
-    _first_bad(raw[choice.target], values, choice.target, "a number")
-    _first_bad(raw[choice.target], values.where((values >= 0) & np.isfinite(values)), choice.target,
+    empty = raw[choice.target].isna() | (raw[choice.target].astype("string").str.strip() == "")
+    carriers = covariates.future if carriers is None else carriers
+    future = future_rows(frame, empty, choice.target, carriers) if carriers else empty & False
+    checked = values.where(~future, 0.0)
+    first_bad(raw[choice.target], checked, choice.target, "a number")
+    first_bad(raw[choice.target], checked.where((checked >= 0) & np.isfinite(checked)), choice.target,
                "a finite number >= 0")
     frame[TARGET] = values.astype(np.float64)
     if "Holiday_Flag" in kept:
         flag = pd.to_numeric(raw["Holiday_Flag"], errors="coerce")
-        _first_bad(raw["Holiday_Flag"], flag.where(flag.isin([0, 1])), "Holiday_Flag", "0 or 1")
+        first_bad(raw["Holiday_Flag"], flag.where(flag.isin([0, 1])), "Holiday_Flag", "0 or 1")
         frame["Holiday_Flag"] = flag.astype(np.int64)
     for column in kept:
         if column != "Holiday_Flag":
@@ -146,7 +143,7 @@ def _typed(raw: pd.DataFrame, choice: ColumnChoice) -> pd.DataFrame:
         rows = frame.index[duplicated][:2]
         first = frame.loc[rows[0]]
         raise DataError(f"series {first[ID]} has more than one row for {first[TIME]:%Y-%m-%d} "
-                        f"(lines {', '.join(str(_row(i)) for i in rows)})")
+                        f"(lines {', '.join(str(line(i)) for i in rows)})")
     return frame
 
 
@@ -154,12 +151,7 @@ def _grid(frame: pd.DataFrame, frequency: Frequency) -> tuple[list[date], np.nda
     """Every period from the first date to the last, and each row's index among them."""
     first, last = frame[TIME].min().date(), frame[TIME].max().date()
     periods = [first, *frequency.after(first, frequency.between(first, last))]
-    dates = frame[TIME]
-    if frequency.months:
-        index = ((dates.dt.year - first.year) * 12 + dates.dt.month - first.month) // frequency.months
-    else:
-        index = (dates - pd.Timestamp(first)).dt.days // frequency.period_days
-    return periods, index.to_numpy(np.int64)
+    return periods, period_index(frame[TIME], first, frequency)
 
 
 def _shown(days: list[date]) -> str:
@@ -204,9 +196,11 @@ def read_history(raw: pd.DataFrame, *, source: str, columns: ColumnSpec = RECOGN
     choice = choose_columns([str(c) for c in raw.columns], columns)
     if raw.empty:
         raise DataError(f"{source} has a header but no rows")
-    frame = _typed(raw.reset_index(drop=True), choice)
+    others = tuple(str(c) for c in raw.columns if c not in (choice.id, choice.time, choice.target))
+    frame = _typed(raw.reset_index(drop=True), choice, Covariates(static=others), carriers=others)
     return HistoryRows(frame[ID].to_numpy(dtype=object), frame[TIME].to_numpy().astype("datetime64[D]"),
-                       frame[TARGET].to_numpy(dtype=np.float64))
+                       frame[TARGET].to_numpy(dtype=np.float64),
+                       {name: frame[name].to_numpy() for name in others})
 
 
 def read_table(raw: pd.DataFrame, *, source: str, name: str, content: bytes, columns: ColumnSpec = RECOGNISE,
@@ -216,8 +210,10 @@ def read_table(raw: pd.DataFrame, *, source: str, name: str, content: bytes, col
     choice = choose_columns([str(c) for c in raw.columns], columns)
     if raw.empty:
         raise DataError(f"{source} has a header but no rows")
-    frame = _typed(raw.reset_index(drop=True), choice)
-    frequency = infer_frequency(frame[TIME].dt.date.unique(), panel.frequency)
+    everything = _typed(raw.reset_index(drop=True), choice, columns.covariates)
+    frequency = infer_frequency(everything[TIME].dt.date.unique(), panel.frequency)
+    ahead = everything[TARGET].isna()
+    frame = everything.loc[~ahead]
     periods, index = _grid(frame, frequency)
     ids = series_order(frame[ID].unique())
     codes = pd.Categorical(frame[ID], categories=ids).codes
@@ -229,7 +225,11 @@ def read_table(raw: pd.DataFrame, *, source: str, name: str, content: bytes, col
     info = DatasetInfo(name=name, sha256=hashlib.sha256(content).hexdigest(), source=source, series=len(ids),
                        periods=len(periods), first_period=periods[0], last_period=periods[-1], frequency=frequency,
                        columns=choice.describe(), filled=filled, holidays=calendar.name)
-    ordered = frame.assign(_order=codes).sort_values(["_order", TIME], kind="stable").drop(columns="_order")
-    return SalesTable(info=info, frame=ordered.reset_index(drop=True), calendar=calendar,
-                      panel=Panel(periods=np.array(periods, dtype="datetime64[D]"), series=np.array(ids, dtype=object),
-                                  sales=sales, frequency=frequency))
+    order = pd.Categorical(everything[ID], categories=ids).codes  # rows of future values after their series' others
+    ordered = everything.assign(_order=order).sort_values(["_order", TIME], kind="stable").drop(columns="_order")
+    table = Panel(periods=np.array(periods, dtype="datetime64[D]"), series=np.array(ids, dtype=object), sales=sales,
+                  frequency=frequency)
+    layout, grid = read_covariates(everything, ahead, columns.covariates, table, calendar) if columns.covariates \
+        else (NO_COVARIATES, None)
+    return SalesTable(info=info, frame=ordered.reset_index(drop=True), calendar=calendar, panel=table,
+                      layout=layout, covariates=grid)

@@ -19,24 +19,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from adapters.compute.dask import DaskRunner
 from adapters.compute.inprocess import InProcessRunner
 from adapters.forecasting import artifacts
 from adapters.forecasting.distributed import DISTRIBUTED, DistributedTrees
 from adapters.forecasting.ensemble import window_scores
 from adapters.forecasting.evidence import Origins, evaluate
-from adapters.forecasting.features import DESIGN_ROWS, Design, training_design
-from adapters.forecasting.members import MEMBERS, Ensemble, Forecasts, PanelData, Window, forecast_window
+from adapters.forecasting.features import DESIGN_ROWS, FEATURES
+from adapters.forecasting.fitted import covariates_note, used_covariates
+from adapters.forecasting.members import (
+    MEMBERS,
+    Ensemble,
+    Forecasts,
+    PanelData,
+    Window,
+    forecast_window,
+)
 from adapters.forecasting.pyfunc import PortfolioForecaster
-from adapters.forecasting.seasonality import Seasonality, YearAgo
 from adapters.forecasting.table import Panel, SalesTable
 from adapters.forecasting.windows import calibrate
 from application.ports import Pending, TaskRunner, TrainedModel
+from domain.covariates import describe
 from domain.errors import ComputeUnavailableError, InvalidValueError, TrainingError
 from domain.frequency import Frequency
-from domain.runs import BASELINE_SERIES_TAG, BASELINE_WINDOWS_TAG, SERIES_ERRORS_TAG, WINDOWS_TAG
+from domain.runs import BASELINE_SERIES_TAG, BASELINE_WINDOWS_TAG, COVARIATES_TAG, SERIES_ERRORS_TAG, WINDOWS_TAG
 from domain.training import EvaluationProtocol
 
 Progress = Callable[[str], None]
@@ -79,21 +85,6 @@ class _Table:
     trees: DistributedTrees | None  # the design in parts on the cluster, with --distributed-fit
 
 
-def _panel_data(table: SalesTable, budget: int) -> PanelData:
-    panel = table.panel
-    seasonality = Seasonality(panel.frequency, table.calendar)
-    year_ago = YearAgo(panel.periods[0].item(), seasonality)
-    built: list[tuple[Design, np.ndarray]] = []
-
-    def design() -> tuple[Design, np.ndarray]:  # built once, when a machine-learning member first needs it
-        if not built:
-            rows = training_design(panel.sales, year_ago, seasonality, panel.frequency.max_horizon, budget)
-            built.append((rows, rows.ratio_target(panel.sales)))
-        return built[0]
-
-    return PanelData(panel.sales, seasonality, year_ago, design, budget)
-
-
 def _parts(key: str, frequency: Frequency) -> tuple[str, ...]:
     """The members whose windows a model needs: its own, or those the ensemble chooses from."""
     member = MEMBERS[key]
@@ -117,9 +108,10 @@ class ForecastingModelTrainer:
 
     def _table(self, table: SalesTable) -> _Table:
         if table.info.sha256 not in self._tables:  # one design per table, not per member
-            data = _panel_data(table, self._budget)
+            data = PanelData.of(table, self._budget)
             shared = self._runner.share(data)
-            trees = (DistributedTrees(self._runner.client(), shared, len(table.panel.series))
+            trees = (DistributedTrees(self._runner.client(), shared, len(table.panel.series),
+                                      len(FEATURES) + len(table.layout.feature_names()))
                      if self._distributed_fit and isinstance(self._runner, DaskRunner) else None)
             self._tables = {table.info.sha256: _Table(table.panel, data, shared, trees)}
             self._forecasts, self._pending = {}, {}
@@ -179,11 +171,12 @@ class ForecastingModelTrainer:
             servable = self._servable(model_key, table.info.name, self._table(table), found, origins)
         with _step(model_key, "writing artifacts"):
             files = artifacts.files(model_key, panel, found, origins, protocol, evidence)
-        periods = panel.period_list()
+        periods, offered = panel.period_list(), table.layout
         return TrainedModel(
             model_key=model_key,
             params={**artifacts.params(MEMBERS[model_key], periods, found, origins, protocol),
-                    "interval_windows": servable.calibration.describe()},
+                    "interval_windows": servable.calibration.describe(),
+                    **({"covariates": describe(servable.layout.covariates())} if offered else {})},
             metrics=evidence.metrics,
             artifacts=files,
             servable=servable,
@@ -192,6 +185,7 @@ class ForecastingModelTrainer:
                 WINDOWS_TAG: ",".join(f"{origins.split(o)}={periods[o]}" for o in origins.scored),
                 BASELINE_SERIES_TAG: str(int(found.baseline[origins.final].sum())),
                 **({BASELINE_WINDOWS_TAG: "; ".join(fallbacks.values())} if fallbacks else {}),
+                **({COVARIATES_TAG: covariates_note(servable.member, offered, servable.layout)} if offered else {}),
             },
         )
 
@@ -234,7 +228,10 @@ class ForecastingModelTrainer:
             series=panel.series, periods=panel.periods, predictions=found.grids[origins.final].T.copy(),
             baseline=found.baseline[origins.final].copy(), history=panel.sales,
             calibration=calibrate(panel.sales, [(o, found.grids[o]) for o in origins.scored], origins.final),
-            history_periods=member.history_periods(), requirements=artifacts.requirements(model_key))
+            history_periods=member.history_periods(), requirements=artifacts.requirements(model_key),
+            layout=used_covariates(member, known.data.layout),
+            static={name: dict(zip(map(str, panel.series), known.data.covariates.static[:, k].tolist()))
+                    for k, name in enumerate(known.data.layout.static)})
 
 
 def baseline_windows(found: Forecasts, origins: Origins, series: int) -> dict[int, str]:

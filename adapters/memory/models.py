@@ -46,6 +46,7 @@ class ConstantForecastModel:
 
     unit, frequency, default_horizon, history_periods = "week", "W-FRI", 12, HISTORY
     dataset = ""  # trained on no table of the actuals store
+    covariates = ()  # it forecasts from the values alone
 
     def half_widths(self, confidence: float) -> list[float]:
         return [0.1] * self.max_horizon

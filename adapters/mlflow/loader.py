@@ -14,6 +14,7 @@ from mlflow.exceptions import MlflowException
 from adapters.forecasting.pyfunc import PortfolioForecaster
 from adapters.mlflow.errors import tracking_errors
 from application.ports import History
+from domain.covariates import Covariate
 from domain.errors import InvalidValueError, UnknownModelError, UnknownSeriesError
 from domain.forecasts import ForecastPoint
 from domain.models import ModelVersion
@@ -41,6 +42,8 @@ class PyfuncForecastModel:
         self.frequency = frequency.code if frequency is not None else ""
         self.default_horizon = frequency.default_horizon if frequency is not None else min(12, self.max_horizon)
         self.history_periods: int | None = getattr(forecaster, "history_periods", None)
+        layout = getattr(forecaster, "layout", None)  # versions from before covariates have none
+        self.covariates: tuple[Covariate, ...] = layout.covariates() if layout is not None else ()
         self._baseline = np.asarray(getattr(forecaster, "baseline", np.zeros(len(self.series_ids), dtype=bool)))
         self._dates = [date.fromisoformat(d) for d in forecaster.dates]
         self._widths: dict[float, np.ndarray] = {}
@@ -92,8 +95,10 @@ class PyfuncForecastModel:
             raise InvalidValueError("this version was registered before versions forecast from a history: it "
                                     "answers from its training origin only; retrain to get one that does")
         ids, dates, values = history.rows()
+        uses = getattr(self._forecaster, "layout", None)  # a version registered before covariates has none
         try:
-            found = self._forecaster.forecast_history(ids, dates, values, horizon, None, series_ids)
+            found = self._forecaster.forecast_history(ids, dates, values, horizon, None, series_ids,
+                                                      **({"covariates": history.columns()} if uses else {}))
         except MlflowException as exc:
             if exc.error_code == _INVALID:
                 raise InvalidValueError(exc.message) from None

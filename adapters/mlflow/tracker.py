@@ -28,6 +28,7 @@ from adapters.forecasting.pyfunc import PortfolioForecaster, self_contained_modu
 from adapters.forecasting.table import SalesTable
 from adapters.mlflow.errors import tracking_errors
 from application.ports import TrainedModel
+from domain.covariates import describe
 from domain.errors import TrainingError
 from domain.forecasts import DEFAULT_CONFIDENCE
 from domain.models import ModelVersion
@@ -51,10 +52,15 @@ INPUT_EXAMPLE = pd.DataFrame({"series_id": ["1"], "horizon": [12], "confidence_l
 
 
 def signature(servable: PortfolioForecaster) -> ModelSignature:
-    """Both ways to ask; a history's horizon (default: the frequency's) and confidence level are params."""
+    """Both ways to ask; a history's horizon (default: the frequency's) and confidence level are params.
+    A version with covariates lists them: a column each that a history carries (text or double), and
+    their kinds in the `covariates` param's default (future ones also on rows with an empty value)."""
+    covariates = servable.layout.covariates()
+    sent = [ColSpec("string" if c.type == "text" else "double", c.name, required=False) for c in covariates if c.sent]
     params = ParamSchema([ParamSpec("horizon", "long", servable.frequency.default_horizon),
-                          ParamSpec("confidence_level", "double", DEFAULT_CONFIDENCE)])
-    return ModelSignature(inputs=INPUTS, outputs=OUTPUTS, params=params)
+                          ParamSpec("confidence_level", "double", DEFAULT_CONFIDENCE),
+                          *([ParamSpec("covariates", "string", describe(covariates))] if covariates else [])])
+    return ModelSignature(inputs=Schema([*INPUTS.inputs, *sent]), outputs=OUTPUTS, params=params)
 
 
 def _save_model(servable: PortfolioForecaster, requirements: list[str], folder: Path) -> None:

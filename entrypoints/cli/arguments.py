@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from domain.columns import FILLS, ColumnSpec
+from domain.covariates import Covariates, parse_columns
 from domain.errors import InvalidValueError
 from domain.forecasts import check_horizon, is_number
 from domain.frequency import parse_frequency
@@ -77,6 +78,7 @@ def training_flags(command: argparse.ArgumentParser) -> None:
              "date/week/timestamp (else month/quarter/year/period), sales/demand/quantity/value in any case",
     )
     column_flags(command)
+    covariate_flags(command)
     command.add_argument("--freq", type=checked(parse_frequency), metavar="daily|weekly|monthly|quarterly|yearly",
                          help="the frequency of the dates (default: inferred from them; weekly on any weekday, "
                               "monthly, quarterly and yearly dated on the first or the last day of the month, "
@@ -100,8 +102,26 @@ def column_flags(command: argparse.ArgumentParser) -> None:
                               "the Walmart columns)")
 
 
+def covariate_flags(command: argparse.ArgumentParser) -> None:
+    """The covariate columns a table's models may use (train, run, retrain)."""
+    command.add_argument("--future-cols", type=checked(parse_columns), default=(), metavar="A,B",
+                         help="columns known for every forecast period (a promotion, a price, a weather forecast): "
+                              "the models use their value at each forecast date, and a forecast needs them for its "
+                              "horizon; rows after a series' last value with an empty target carry them. A 0/1 "
+                              "column that is the holiday calendar's flag (Walmart's Holiday_Flag) is computed by "
+                              "the version for any date")
+    command.add_argument("--past-cols", type=checked(parse_columns), default=(), metavar="A,B",
+                         help="columns observed up to the forecast origin and never after it: the models use their "
+                              "value at the origin and its recent change")
+    command.add_argument("--static-cols", type=checked(parse_columns), default=(), metavar="A,B",
+                         help="columns with one value per series (a store's size or region; text or numbers)")
+
+
 def column_spec(args: argparse.Namespace) -> ColumnSpec:
-    return ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format)
+    covariates = Covariates(future=getattr(args, "future_cols", ()), past=getattr(args, "past_cols", ()),
+                            static=getattr(args, "static_cols", ()))
+    return ColumnSpec(id=args.id_col, time=args.time_col, target=args.target_col, date_format=args.date_format,
+                      covariates=covariates)
 
 
 def protocol_flags(command: argparse.ArgumentParser) -> None:

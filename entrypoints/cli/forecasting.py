@@ -41,14 +41,18 @@ def add_forecast(commands: argparse._SubParsersAction) -> None:
     forecast.add_argument("--data", metavar="PATH",
                           help="a long table of histories, CSV or Parquet, read as `train` reads one (columns "
                                "recognised by name, or named with the flags below); each series is forecast from "
-                               "its own last date (default: every series the version knows, from its training origin)")
+                               "its own last date (default: every series the version knows, from its training origin); "
+                               "it carries the columns of the version's covariates, and rows after a series' last "
+                               "value with an empty target carry the future ones")
     column_flags(forecast)
     forecast.add_argument("--origin", choices=ORIGINS, default=LATEST,
                           help="without --data: forecast from the latest actuals the actuals store holds of the "
                                "version's dataset (latest, the default; the training origin when the store holds "
                                "none), or from the training origin (training)")
     forecast.add_argument("--horizon", type=checked(lambda text: whole(text)), metavar="N",
-                          help="periods ahead (default: the version's longest: 28 days, 52 weeks or 12 months)")
+                          help="periods ahead (default: the version's longest: 28 days, 52 weeks or 12 months; "
+                               "with --data, a version that uses future covariates forecasts its default horizon, "
+                               "whose future values the table's rows after each series' last value must carry)")
     forecast.add_argument("--confidence", type=checked(_confidence), default=DEFAULT_CONFIDENCE, metavar="LEVEL",
                           help=f"coverage of the intervals, strictly between 0 and 1 (default: {DEFAULT_CONFIDENCE})")
     forecast.add_argument("--no-intervals", dest="intervals", action="store_false", help="predictions only")

@@ -65,27 +65,34 @@ def add_train(commands: argparse._SubParsersAction) -> None:
 
 
 def _synthetic_kind(text: str) -> str:
+    if text.strip().lower() == "promotions":  # a kind of panel, not a frequency
+        return "promotions"
     kind = parse_frequency(text)
     if kind not in ("daily", "weekly", "monthly"):
-        raise InvalidValueError(f"there is no synthetic {kind} panel; one of daily, weekly, monthly")
+        raise InvalidValueError(f"there is no synthetic {kind} panel; one of daily, weekly, monthly, promotions")
     return kind
 
 
 def add_synthetic(commands: argparse._SubParsersAction) -> None:
     synthetic = commands.add_parser(
-        "synthetic", help="write a synthetic panel (weekly, daily or monthly) to train on",
+        "synthetic", help="write a synthetic panel (weekly, daily, monthly or promotions) to train on",
         description=(
             "Write a deterministic synthetic panel: weekly is the Walmart-shaped table `train` uses by "
             "default (Store, Date dd-mm-yyyy, Weekly_Sales...); daily and monthly have seasonality of their "
             "own (a weekly pattern and a yearly one; a yearly one) in Nixtla's columns unique_id, ds, y with "
-            "text ids. CSV, or Parquet when OUTPUT ends in .parquet."
+            "text ids; promotions is a weekly panel with planned promotions and a price (known-future columns "
+            "promo and price) and a store size (static, store_size) besides unique_id, ds, y. CSV, or Parquet "
+            "when OUTPUT ends in .parquet."
         ),
     )
-    synthetic.add_argument("--freq", type=checked(_synthetic_kind), default="weekly", metavar="daily|weekly|monthly",
-                           help="the frequency (default: weekly): daily, weekly or monthly")
+    synthetic.add_argument("--freq", type=checked(_synthetic_kind), default="weekly",
+                           metavar="daily|weekly|monthly|promotions",
+                           help="the kind (default: weekly): daily, weekly, monthly, or promotions: a weekly "
+                                "panel with planned promotions and a price (known-future columns) and a store "
+                                "size (static)")
     synthetic.add_argument("--series", type=positive, default=45, metavar="N", help="how many series (default: 45)")
     synthetic.add_argument("--periods", type=positive, metavar="N",
-                           help="periods per series (default: 143 weeks, 730 days or 96 months)")
+                           help="periods per series (default: 143 weeks, 730 days, 96 months or 156 promotion weeks)")
     synthetic.add_argument("--output", required=True, metavar="PATH", help="the file to write")
     synthetic.set_defaults(handler=write_synthetic)
 
@@ -99,7 +106,8 @@ def write_synthetic(args: argparse.Namespace, container: Container) -> int:
         write_file(frame, args.output)
     except OSError as exc:
         raise DataError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
-    print(f"wrote {args.output}: {args.series:,} {args.freq} series, {len(frame):,} rows")
+    kind = "weekly promotion" if args.freq == "promotions" else args.freq
+    print(f"wrote {args.output}: {args.series:,} {kind} series, {len(frame):,} rows")
     return 0
 
 

@@ -16,8 +16,9 @@ import param
 from application.dashboard import DescribeRegistry, ForecastSeries, ReadHistory, SeriesOutlook
 from application.ports import ForecastModel, History
 from application.serving import ForecastRequest, best_champion
+from domain.covariates import describe
 from domain.errors import DomainError
-from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast
+from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, SeriesHistory
 from domain.frequency import MAX_HORIZON
 from domain.models import CHAMPION
 from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown, table
@@ -28,7 +29,9 @@ class ForecastsPage(Page):
     plot depends on the settled `selection`, so one choice redraws the page once. The series
     picker is a search box (type part of an id, pick from the matches), usable at any count. An
     uploaded table of recent history adds, for each of its series, the forecast from its own last
-    date (and its series the version never saw to the picker)."""
+    date (and its series the version never saw to the picker). A version with covariates says
+    which; its uploaded history's rows of future values can be changed one value at a time, and the
+    forecast from that history is drawn again with it."""
 
     title, slug = "Forecasts", "forecasts"
     model_name = param.Selector(objects=[], doc="a registered model")
@@ -156,8 +159,36 @@ class ForecastsPage(Page):
         chart = functools.reduce(lambda a, b: a * b, lines).opts(
             title=f"series {series}: {outlook.version.name} version {outlook.version.version}",
             legend_position="top_left", ylabel="value", yformatter="%.0f")
+        model = self._model(name, version)
         return [*([alert(self.given_error)] if self.given_error else []),
-                pn.pane.Markdown(_facts(outlook), css_classes=["forecast-facts"]), chart, *tables]
+                pn.pane.Markdown(_facts(outlook), css_classes=["forecast-facts"]),
+                *(self._covariates(model, series) if model is not None and model.covariates else []), chart, *tables]
+
+    def _covariates(self, model: ForecastModel, series: str) -> list[Any]:
+        """Which covariates the version uses, and an editor of the uploaded history's future values of the series."""
+        shown = [pn.pane.Markdown(f"Covariates: {describe(model.covariates)}", css_classes=["forecast-covariates"])]
+        future = [c.name for c in model.covariates if c.kind == "future"]
+        ids, dates, values = self.given.rows() if self.given is not None else ((), (), ())
+        ahead = [d for s, d, v in zip(ids, dates, values, strict=True) if s == series and v != v]  # NaN: future row
+        if not future or not ahead:
+            return shown
+        when = pn.widgets.Select(name="Forecast date", options=[str(d) for d in ahead], css_classes=["future-date"])
+        column = pn.widgets.Select(name="Future covariate", options=future, css_classes=["future-column"])
+        value = pn.widgets.FloatInput(name="Value", value=0.0, css_classes=["future-value"])
+        apply = pn.widgets.Button(name="Forecast with this value", button_type="primary", css_classes=["future-apply"])
+        apply.on_click(lambda event: self._changed(series, when.value, column.value, float(value.value or 0.0)))
+        return [*shown, pn.Row(when, column, value, apply)]
+
+    def _changed(self, series: str, when: str, column: str, value: float) -> None:
+        """The uploaded history with one future value changed: the forecast from it is drawn again."""
+        given = self.given
+        ids, dates, values = given.rows()
+        columns = {name: list(cells) for name, cells in given.columns().items()}
+        row = next(k for k, (s, d) in enumerate(zip(ids, dates, strict=True)) if s == series and str(d) == when)
+        columns.setdefault(column, [None] * len(ids))[row] = value
+        self.given = SeriesHistory(series_ids=tuple(map(str, ids)), dates=tuple(dates),
+                                   values=tuple(map(float, values)),
+                                   covariates={name: tuple(cells) for name, cells in columns.items()})
 
 
 def _points(forecast: Forecast) -> pd.DataFrame:

@@ -24,9 +24,11 @@ from application.serving import (
     PromoteModel,
     PromoteRequest,
 )
+from domain.errors import InvalidValueError
 from domain.models import MODEL_NAME_PATTERN
 from entrypoints.http.bodies import strict_body
 from entrypoints.http.guards import requires_token
+from entrypoints.http.histories import history_with_covariates
 from entrypoints.http.metrics import MODEL_STATE
 from entrypoints.http.schemas import (
     IDS,
@@ -40,7 +42,6 @@ from entrypoints.http.schemas import (
     PromotionBody,
     PromotionsResponse,
     VersionBody,
-    history,
     predict_response,
     promotion_body,
     version_body,
@@ -108,10 +109,14 @@ def health(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
 def predict(data: Annotated[PredictBody, Body(media_type=RequestEncodingType.JSON, examples=PREDICT_EXAMPLES)],
             request: Request, forecast_sales: NamedDependency[ForecastSales]) -> PredictResponse:
     ids, deprecated = _series_ids(data)
+    if data.future is not None and data.history is None:
+        raise InvalidValueError("future rows come with a history: they carry the future covariates of the periods "
+                                "after it")
     result = forecast_sales(ForecastRequest(
         series_ids=tuple(map(str, ids)), horizon=data.horizon, model_name=data.model_name,
         model_version=data.model_version, include_intervals=data.include_intervals,
-        confidence_level=data.confidence_level, history=history(data.history) if data.history else None,
+        confidence_level=data.confidence_level,
+        history=history_with_covariates(data.history, data.future) if data.history else None,
         origin=data.origin,
     ))
     request.scope.setdefault("state", {})[MODEL_STATE] = result.forecast.model_name  # for /metrics' labels

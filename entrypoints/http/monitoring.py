@@ -19,7 +19,7 @@ from domain.monitoring import Accuracy
 from entrypoints.http.bodies import strict_body
 from entrypoints.http.guards import requires_token
 from entrypoints.http.handlers import ERRORS, WRITE_ERRORS
-from entrypoints.http.schemas import HistoryRow, history
+from entrypoints.http.histories import CELL, history_with_covariates
 
 MAX_ACTUALS_ROWS = 100_000  # rows one POST /actuals may carry
 DATASET = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="the dataset (default: the "
@@ -29,7 +29,10 @@ DATASET = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description=
 class ActualsBody(msgspec.Struct, forbid_unknown_fields=True):
     """New periods or corrections of one dataset's series; refused whole when one row breaks a rule."""
 
-    actuals: Annotated[list[HistoryRow], msgspec.Meta(min_length=1, max_length=MAX_ACTUALS_ROWS)]
+    actuals: Annotated[list[dict[str, CELL]], msgspec.Meta(
+        min_length=1, max_length=MAX_ACTUALS_ROWS,
+        description="rows of series_id, date and value, and any covariate columns; a row with a null value after "
+                    "its series' last actual carries the future values of its covariates")]
     dataset: DATASET | None = None
 
 
@@ -114,7 +117,7 @@ def accuracy_body(report: AccuracyReport) -> AccuracyBody:
       responses=WRITE_ERRORS, guards=[requires_token], sync_to_thread=True, before_request=strict_body,
       opt={"body": ActualsBody})
 def add_actuals(data: JSONBody[ActualsBody], record_actuals: NamedDependency[RecordActuals]) -> ReceiptBody:
-    receipt = record_actuals(ActualsRequest(history=history(data.actuals), source="POST /actuals",
+    receipt = record_actuals(ActualsRequest(history=history_with_covariates(data.actuals, None), source="POST /actuals",
                                             dataset=data.dataset))
     return ReceiptBody(dataset=receipt.dataset, batch=receipt.batch, revision=receipt.revision,
                        arrived_at=receipt.arrived_at, series=receipt.series, new_series=receipt.new_series,

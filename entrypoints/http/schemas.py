@@ -12,13 +12,12 @@ from domain.forecasts import (
     DEFAULT_CONFIDENCE,
     DEFAULT_HORIZON,
     MAX_HISTORY_ROWS,
-    MAX_SERIES_ID,
     ForecastPoint,
-    SeriesHistory,
     is_number,
 )
 from domain.frequency import MAX_HORIZON
 from domain.models import MODEL_NAME_PATTERN, ModelVersion, Promotion
+from entrypoints.http.histories import CELL, SERIES
 
 VERSION_REF = Annotated[
     str,
@@ -28,21 +27,10 @@ VERSION_REF = Annotated[
         description="a version number, `latest`, an alias such as `champion`, or a legacy stage name",
     ),
 ]
-SERIES = (Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SERIES_ID,
-                                      description="series id, as in the training table (text, or a whole number)")]
-          | Annotated[int, msgspec.Meta(ge=0)])
 STORE = Annotated[int, msgspec.Meta(ge=0, description="deprecated: the series_id of a numbered series")]
 BATCH = msgspec.Meta(min_length=1, max_length=1000)
 MODEL_NAME = Annotated[str, msgspec.Meta(pattern=MODEL_NAME_PATTERN)]
 IDS = ("series_id", "series_ids", "store_id", "store_ids")
-
-
-class HistoryRow(msgspec.Struct, forbid_unknown_fields=True):
-    """One period of one series, as a training table holds it."""
-
-    series_id: SERIES
-    date: Annotated[date, msgspec.Meta(description="ISO date of the period, e.g. 2012-08-03")]
-    value: float | None  # None (null) is a missing value, which the version names
 
 
 class PredictBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -74,11 +62,17 @@ class PredictBody(msgspec.Struct, forbid_unknown_fields=True):
     origin: Annotated[Literal["latest", "training"], msgspec.Meta(description=(
         "without a history: `latest` forecasts from the latest actuals the actuals store holds of the version's "
         "dataset (the training origin while it holds nothing newer), `training` from the training origin"))] = "latest"
-    history: Annotated[list[HistoryRow], msgspec.Meta(
+    history: Annotated[list[dict[str, CELL]], msgspec.Meta(
         min_length=1, max_length=MAX_HISTORY_ROWS,
-        description=f"the whole history to forecast from (at most {MAX_HISTORY_ROWS:,} rows): each series is "
+        description=f"the whole history to forecast from (at most {MAX_HISTORY_ROWS:,} rows of series_id, date "
+                    "and value, plus the columns of the version's covariates, GET /models/{name}): each series is "
                     "forecast from the last date of its own rows, a series the version was not trained on too; "
                     "without it, from the version's training origin")] | None = None
+    future: Annotated[list[dict[str, CELL]], msgspec.Meta(
+        max_length=MAX_HISTORY_ROWS,
+        description="with a history, the future covariates' values for the forecast periods: rows of series_id, "
+                    "date and each future column; a version that uses future covariates needs one per series "
+                    "and forecast date")] | None = None
 
 
 class Interval(msgspec.Struct):
@@ -122,6 +116,16 @@ class ForecastingBody(msgspec.Struct):
     default_horizon: int
     max_horizon: int
     history_periods: int | None  # periods of history a series needs for every feature
+    covariates: list[CovariateBody]  # what a history must carry: future ones also as future rows
+
+
+class CovariateBody(msgspec.Struct):
+    """A covariate of the version: `future` (sent for every forecast period), `past` (up to the origin),
+    `static` (one value per series) or `calendar` (the holiday calendar's flag, computed by the version)."""
+
+    name: str
+    kind: str
+    type: str  # number or text
 
 
 class VersionBody(msgspec.Struct):
@@ -208,12 +212,6 @@ def predict_response(result: ForecastResult, deprecated: bool) -> PredictRespons
                            if deprecated else None)
 
 
-def history(rows: list[HistoryRow]) -> SeriesHistory:
-    nan = float("nan")
-    return SeriesHistory(series_ids=tuple([str(r.series_id) for r in rows]), dates=tuple([r.date for r in rows]),
-                         values=tuple([nan if r.value is None else r.value for r in rows]))
-
-
 def version_body(version: ModelVersion, metrics: dict[str, float],
                  forecasting: Forecasting | None = None) -> VersionBody:
     return VersionBody(name=version.name, version=version.version, aliases=list(version.aliases), stage=version.stage,
@@ -222,7 +220,9 @@ def version_body(version: ModelVersion, metrics: dict[str, float],
                            frequency=forecasting.frequency, unit=forecasting.unit,
                            training_origin=forecasting.training_origin, series=forecasting.series,
                            default_horizon=forecasting.default_horizon, max_horizon=forecasting.max_horizon,
-                           history_periods=forecasting.history_periods) if forecasting else None)
+                           history_periods=forecasting.history_periods,
+                           covariates=[CovariateBody(name=c.name, kind=c.kind, type=c.type)
+                                       for c in forecasting.covariates]) if forecasting else None)
 
 
 def promotion_body(promotion: Promotion) -> PromotionBody:

@@ -12,6 +12,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
@@ -165,6 +166,13 @@ def over_own_panels(own_panels, request):
     return url
 
 
+@given("a dashboard over the store of the promotions panel", target_fixture="site")
+def over_promotions(promotions, request):
+    server, url = _dashboard(promotions["store"])
+    _started(server, request)
+    return url
+
+
 # -- when ----------------------------------------------------------------------------------------
 
 def _open(page, site, visit, name: str, source: str | None = None) -> None:
@@ -230,6 +238,42 @@ def upload_history(page, tmp_path, visit, series, last):
     visit["recent"].to_csv(path, index=False)
     poll(lambda: _text(page, ".forecast-facts"), lambda t: "version" in t)
     page.locator(".history-upload input[type=file]").set_input_files(str(path))
+
+
+@when("I upload the promotions history of series P_03 with its rows of future values as recent history")
+def upload_promotions(page, tmp_path, visit, promotions):
+    rows = promotions["full"].assign(y=promotions["full"]["y"].where(~promotions["future"]))
+    visit["recent"] = rows[rows.unique_id == "P_03"]
+    path = tmp_path / "promotions.csv"
+    visit["recent"].to_csv(path, index=False)
+    page.locator(".history-upload input[type=file]").set_input_files(str(path))
+    poll(lambda: _rows(page, "given-forecast-table"), lambda r: len(r) == 12)
+    visit["before"] = [_number(row[1]) for row in _rows(page, "given-forecast-table")]
+
+
+@then(parsers.parse('the covariates shown are "{covariates}"'))
+def covariates_shown(page, covariates):
+    assert poll(lambda: _text(page, ".forecast-covariates"), lambda t: covariates in t).endswith(covariates)
+
+
+@when("I set promo to 1 on its first unpromoted forecast week")
+def set_promo(page, visit):
+    ahead = visit["recent"][visit["recent"].y.isna()]
+    visit["week"] = int(np.flatnonzero(ahead.promo.to_numpy() == 0)[0])
+    page.locator(".future-date select").select_option(ahead.ds.iloc[visit["week"]])
+    page.locator(".future-column select").select_option("promo")
+    page.locator(".future-value input").fill("1")
+    page.locator(".future-value input").press("Enter")
+    page.locator(".future-apply button").click()
+
+
+@then("the uploaded history's forecast of that week rises by at least 20%, the other weeks staying")
+def forecast_rises(page, visit):
+    week, before = visit["week"], visit["before"]
+    after = poll(lambda: [_number(row[1]) for row in _rows(page, "given-forecast-table")],
+                 lambda values: len(values) == 12 and values[week] != before[week])
+    assert after[week] >= 1.2 * before[week], (before[week], after[week])
+    assert all(abs(a - b) <= 0.02 * b for k, (a, b) in enumerate(zip(after, before)) if k != week)
 
 
 @then(parsers.parse("the facts name both origins: {stored} from training and {given} from the upload"))

@@ -147,3 +147,21 @@ def test_an_unreachable_store_is_one_clear_error(tmp_path):
     folder.write_text("a file where the store's folder would be")
     with pytest.raises(SourceUnavailableError, match="cannot open the actuals store"):
         DuckDbActualsStore(str(folder / "actuals.duckdb")).append("w", rows("1", WEEKS[:2]), WEEKLY_FRIDAY, "t")
+
+
+def test_covariates_are_kept_with_the_values_and_the_rows_of_future_values(world):
+    store, _ = world
+    weeks = WEEKS[:6]
+    given = SeriesHistory(series_ids=("1",) * 6, dates=tuple(weeks), values=(1.0, 2.0, 3.0, 4.0, math.nan, math.nan),
+                          covariates={"promo": (0, 1, 0, 0, 1, 0), "size": ("big",) * 6})
+    first = store.append("w", given, WEEKLY_FRIDAY, "table")
+    assert (first.added, first.batch) == (4, 1)  # the two rows of future values add no actual
+    found = store.history("w")
+    assert list(found.dates) == weeks and [math.isnan(v) for v in found.values] == [False] * 4 + [True] * 2
+    assert list(found.columns()["promo"]) == [0, 1, 0, 0, 1, 0] and set(found.columns()["size"]) == {"big"}
+    changed = SeriesHistory(series_ids=("1",), dates=(weeks[5],), values=(math.nan,), covariates={"promo": (1,)})
+    second = store.append("w", changed, None, "a planned promotion")
+    assert (second.batch, second.added, second.revision) == (2, 0, 1)  # a batch of covariates, no new actual
+    assert list(store.history("w", ["1"]).columns()["promo"])[-1] == 1
+    latest, _ = store.latest("w")
+    assert list(latest.columns()["promo"]) == [0, 1, 0, 0, 1, 1]

@@ -133,7 +133,7 @@ def test_the_version_says_what_a_history_needs(full_api):
     assert response.status_code == 200
     assert response.json()["forecasting"] == {
         "frequency": "W-FRI", "unit": "week", "training_origin": "2012-10-26", "series": 45, "default_horizon": 12,
-        "max_horizon": 52, "history_periods": 2 * 52 + 13 + 2}
+        "max_horizon": 52, "history_periods": 2 * 52 + 13 + 2, "covariates": []}
 
 
 def test_forecast_a_table_of_histories_to_parquet(walmart_cut_job, walmart_csv, cut_api):
