@@ -3,65 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-from application.ports import BenchmarkHistory, Progress, ResultsWriter, RunSource, SeriesErrors
+from application.ports import BenchmarkHistory, Progress, ResultsWriter, RunSource
+from domain.benchmarks import BenchmarkReport, BenchmarkRequest
 from domain.errors import InvalidValueError, UnknownExperimentError
 from domain.leaderboard import (
-    Aggregate,
-    Leaderboard,
-    RankOn,
     ResultRow,
-    RunFilter,
     build_leaderboard,
-    check_rank_metric,
     select,
 )
-from domain.runs import Experiment, Run
+from domain.runs import Experiment, SeriesErrors
 from domain.significance import PairedTest, wilcoxon
 
 DEFAULT_EXPERIMENT_NAME = "Default"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BenchmarkRequest:
-    experiments: tuple[str, ...] = ()  # names; empty means every experiment with runs
-    run_filter: RunFilter = field(default_factory=RunFilter)
-    rank_by: str = "mape"
-    aggregate: Aggregate = Aggregate.BEST
-    rank_on: RankOn = RankOn.OVERALL
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "rank_by", check_rank_metric(self.rank_by))
-        object.__setattr__(self, "aggregate", Aggregate(self.aggregate))
-        object.__setattr__(self, "rank_on", RankOn(self.rank_on))
-
-    def filters(self) -> dict[str, Any]:
-        return {
-            "experiments": list(self.experiments),
-            "dataset": self.run_filter.dataset,
-            "models": list(self.run_filter.models),
-            "include_unfinished": self.run_filter.include_unfinished,
-            "rank_by": self.rank_by,
-            "aggregate": self.aggregate.value,
-            "rank_on": self.rank_on.value,
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BenchmarkReport:
-    generated_at: datetime
-    source: str
-    request: BenchmarkRequest
-    experiments: tuple[Experiment, ...]
-    runs: tuple[Run, ...]
-    leaderboard: Leaderboard
-    significance: PairedTest | None = None
-    significance_note: str = ""
-    # Per-series errors of each row's representative run, so a report can be re-read offline.
-    series_errors: Mapping[str, SeriesErrors] = field(default_factory=dict)
 
 
 def _experiments(source: RunSource, names: tuple[str, ...]) -> list[Experiment]:

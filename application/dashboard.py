@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from application.benchmark import BenchmarkReport
 from application.ports import (
     ForecastModel,
     History,
@@ -16,15 +15,15 @@ from application.ports import (
     ModelRegistry,
     PredictionsReader,
     RunSource,
-    SeriesErrors,
 )
 from application.serving import ForecastRequest, ForecastSales, ServedModels
+from domain.benchmarks import BenchmarkReport
 from domain.errors import InvalidValueError
 from domain.forecasts import Forecast
 from domain.leaderboard import Ranking
 from domain.models import CHAMPION, ModelVersion, check_model_name, parse_version_ref
 from domain.predictions import ColumnChoice, PredictionTable, guess_columns
-from domain.runs import Experiment, Run
+from domain.runs import Experiment, Run, SeriesErrors
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.benchmark import BenchmarkReport, BenchmarkRequest, BenchmarkRuns
+from application.benchmark import BenchmarkRuns
 from application.ports import ModelRegistry, Progress
 from application.serving import PromoteModel, PromoteRequest
 from application.train import TrainingReport, TrainModels, TrainRequest
+from domain.benchmarks import BenchmarkReport, BenchmarkRequest
 from domain.errors import TrainingError, UnknownModelError
 from domain.leaderboard import Ranking, RunFilter, evidence_split
 from domain.models import CHAMPION, ModelVersion, Promotion
@@ -100,7 +101,6 @@ class RunPortfolio:
                                        promotion=None, evidence=evidence)
         promotion = self._promote(PromoteRequest(name=best.name, version=str(best.version), alias=CHAMPION,
                                                  who=request.who, evidence=evidence))
-        progress(f"promoted {best.name} version {best.version} to {CHAMPION}")
         return PortfolioReport(
             training=training,
             benchmark=report,

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from domain.actuals import ActualRecord, ActualsReceipt, DatasetActuals
+from domain.benchmarks import BenchmarkReport
 from domain.columns import INFER, RECOGNISE, ColumnSpec, PanelSpec
 from domain.covariates import NONE, Covariate, Covariates
 from domain.forecasts import ForecastPoint
@@ -16,11 +17,8 @@ from domain.frequency import Frequency
 from domain.models import ModelVersion, Promotion, RegisteredModel
 from domain.monitoring import SettledPoint
 from domain.predictions import PredictionTable
-from domain.runs import Experiment, Run
+from domain.runs import Experiment, Run, SeriesErrors
 from domain.training import DatasetInfo, EvaluationProtocol
-
-if TYPE_CHECKING:
-    from application.benchmark import BenchmarkReport
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -124,7 +122,6 @@ class ExperimentTracker(Protocol):
         """Open a run; it ends FINISHED, or FAILED if the block raises. TrackingUnavailableError if unreachable."""
 
 
-SeriesErrors = Mapping[str, Mapping[str, float]]  # series id -> metric -> test error of that series
 
 
 class RunSource(Protocol):

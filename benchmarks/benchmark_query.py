@@ -189,7 +189,7 @@ def _ours(source: str) -> None:
 
 def _ranking_only(source: str):
     """The ranking the benchmark command runs, without writing files or history."""
-    from application.benchmark import BenchmarkRequest
+    from domain.benchmarks import BenchmarkRequest
     from entrypoints.config import Settings
     from entrypoints.container import create_container
 

@@ -19,10 +19,10 @@ wall time of all origins (a member's: the whole training call, shared by the mem
 rows show the call's time once, on the champion's row). The last column of the champion's row
 names the member it was at each origin.
 
-With covariates (`--future-cols`, `--past-cols`, `--static-cols`, as `train` takes them), the
-cut also holds the horizon's rows with their target emptied, so the portfolio sees the future
-values of the future columns and nothing else of those periods; statsforecast's AutoARIMA is
-also given the future columns as regressors (`X_df`), a row of its own.
+Covariates are named as `train` takes them (`--future-cols`, `--past-cols`, `--static-cols`).
+With future ones, the cut also holds the horizon's rows with their target emptied, so the
+portfolio sees the future values of the future columns and nothing else of those periods, and
+statsforecast's AutoARIMA given them as regressors (`X_df`) is a row of its own.
 
     python benchmarks/peers.py [--data PATH] [--id-col ...] [--time-col ...] [--target-col ...]
                                [--date-format F] [--freq F] [--horizon N] [--origins 3] [--spacing N]
@@ -243,7 +243,7 @@ def main() -> None:
     members = list(MODEL_TYPES) if args.members == "all" else args.members.split(",")
     rows: dict[str, Row] = {}
     for origin in origins:
-        ahead = pd.Timestamp(panel.periods[origin + horizon]) if covariates else None
+        ahead = pd.Timestamp(panel.periods[origin + horizon]) if covariates.future else None
         table = cut(raw, days, pd.Timestamp(panel.periods[origin]), name, columns, spec, ahead)
         if table.info.periods != origin + 1 or list(table.panel.series) != list(panel.series):
             raise SystemExit(f"the cut at {panel.periods[origin]} does not hold every series up to it")

@@ -26,6 +26,9 @@ COVARIATES_TAG = "covariates"  # which covariates the run's model forecasts from
 WINDOWS_TAG = "windows"
 
 
+SeriesErrors = Mapping[str, Mapping[str, float]]  # series id -> metric -> test error of that series
+
+
 def to_epoch_ms(moment: datetime | None) -> int | None:
     """Milliseconds since the epoch, as tracking stores keep times."""
     return None if moment is None else int(moment.timestamp() * 1000)

@@ -33,4 +33,5 @@ Feature: Covariates: what the forecaster knows about the future, the past and ea
   Scenario: The future rows travel with the forecast, and a changed future value moves it
     When I forecast with its lightgbm version from the table with its future rows
     Then the command succeeds and writes 12 weeks for each of the 12 series
+    And mlflow.pyfunc forecasts the same from the table's rows, its rows of future values with an empty value
     And through the API, a week with promo set to 1 at a 30% lower price is forecast at least 20% higher than without

@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from application.ports import SeriesErrors
-from domain.runs import Experiment, Run, to_epoch_ms
+from domain.runs import Experiment, Run, SeriesErrors, to_epoch_ms
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiments (experiment_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);

@@ -17,10 +17,9 @@ import msgspec
 import pandas as pd
 
 from adapters.duckdb.tables import CHILD_TABLES, SCHEMA, UPGRADE, sync_frames
-from application.benchmark import BenchmarkReport
-from application.ports import SeriesErrors
+from domain.benchmarks import BenchmarkReport
 from domain.errors import SourceUnavailableError
-from domain.runs import SERIES_ERRORS_TAG, Experiment, Run, from_epoch_ms
+from domain.runs import SERIES_ERRORS_TAG, Experiment, Run, SeriesErrors, from_epoch_ms
 
 
 @contextmanager

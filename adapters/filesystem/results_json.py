@@ -29,10 +29,9 @@ from typing import Any
 
 import msgspec
 
-from application.benchmark import BenchmarkReport
-from application.ports import SeriesErrors
+from domain.benchmarks import BenchmarkReport
 from domain.errors import InvalidValueError, SourceUnavailableError
-from domain.runs import Experiment, Run, RunStatus, from_epoch_ms, parse_status, to_epoch_ms
+from domain.runs import Experiment, Run, RunStatus, SeriesErrors, from_epoch_ms, parse_status, to_epoch_ms
 
 SCHEMA = "ml-portfolio/benchmark-results"
 SCHEMA_VERSION, READABLE_VERSIONS = 2, (1, 2)

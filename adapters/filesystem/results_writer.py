@@ -11,7 +11,7 @@ import msgspec
 from adapters.filesystem.atomic import write_atomic
 from adapters.filesystem.results_json import RESULTS_JSON, ResultDoc, report_document, results_records
 from adapters.filesystem.text_tables import report_text
-from application.benchmark import BenchmarkReport
+from domain.benchmarks import BenchmarkReport
 from domain.leaderboard import ResultRow, scored
 
 PREFIX = RESULTS_JSON.removesuffix("_results.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from application.benchmark import BenchmarkReport
+from domain.benchmarks import BenchmarkReport
 from domain.leaderboard import Aggregate, scored
 from domain.metrics import ERROR_METRICS
 

@@ -11,7 +11,6 @@ date; past values are never read from them.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,9 +23,6 @@ from domain.covariates import Covariates
 from domain.errors import DataError
 from domain.forecasts import MAX_SERIES_ID
 from domain.frequency import Frequency
-
-if TYPE_CHECKING:
-    from adapters.forecasting.table import Panel
 
 ID, TIME, TARGET = "series_id", "date", "value"  # the pipeline's names of the three roles
 
@@ -114,28 +110,27 @@ def covariate_values(raw: pd.Series, name: str, kind: str) -> pd.Series:
     return numbers.astype(np.float64)
 
 
-def read_covariates(frame: pd.DataFrame, ahead: pd.Series, covariates: Covariates, panel: Panel,
-                calendar: YearAgoCalendar) -> tuple[CovariateLayout, CovariateGrid]:
+def read_covariates(frame: pd.DataFrame, ahead: pd.Series, covariates: Covariates, periods: np.ndarray,
+                    series: np.ndarray, frequency: Frequency, calendar: YearAgoCalendar
+                    ) -> tuple[CovariateLayout, CovariateGrid]:
     """The layout of the table's covariates and their grid: future values up to the longest horizon
     past the last period (from the rows of future values), past values up to it, a static value per
     series (the same on every row of the series, else a DataError)."""
-    frequency, ids = panel.frequency, list(panel.series)
-    steps = frequency.max_horizon
-    first = panel.periods[0].item()
+    ids, steps, first = list(series), frequency.max_horizon, periods[0].item()
     if ahead.any():
         index = period_index(frame.loc[ahead, TIME], first, frequency)
-        beyond = index >= len(panel.periods) + steps
+        beyond = index >= len(periods) + steps
         if beyond.any():
             row = frame.loc[ahead].index[int(np.argmax(beyond))]
             raise DataError(f"line {line(row)}: a row of future values on {frame.loc[row, TIME]:%Y-%m-%d} is more "
                             f"than the longest horizon ({steps} {frequency.unit}s) after the last date "
-                            f"{panel.periods[-1]}")
+                            f"{periods[-1]}")
     for name in covariates.static:
         varies = frame.groupby(ID)[name].nunique(dropna=True) > 1
         if varies.any():
             raise DataError(f"--static-cols {name!r} takes more than one value in series {varies.idxmax()}: a static "
                             "covariate has one value per series")
-    flags = YearAgo(first, Seasonality(frequency, calendar)).holiday_flags(len(panel.periods) + steps)
+    flags = YearAgo(first, Seasonality(frequency, calendar)).holiday_flags(len(periods) + steps)
     observed = frame.loc[~ahead]
     index = period_index(observed[TIME], first, frequency)
     calendar_cols = tuple(name for name in covariates.future if calendar.name != "none"
@@ -152,5 +147,5 @@ def read_covariates(frame: pd.DataFrame, ahead: pd.Series, covariates: Covariate
     for name in layout.past:  # a past value is never read after the origin; none is kept from a row of the future
         values[name] = np.where(past, values[name], np.nan)
     grid = laid_out(layout, codes, period_index(frame[TIME], first, frequency), values,
-                    (len(panel.periods), steps, len(ids)), flags)
+                    (len(periods), steps, len(ids)), flags)
     return layout, grid

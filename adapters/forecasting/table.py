@@ -229,7 +229,8 @@ def read_table(raw: pd.DataFrame, *, source: str, name: str, content: bytes, col
     ordered = everything.assign(_order=order).sort_values(["_order", TIME], kind="stable").drop(columns="_order")
     table = Panel(periods=np.array(periods, dtype="datetime64[D]"), series=np.array(ids, dtype=object), sales=sales,
                   frequency=frequency)
-    layout, grid = read_covariates(everything, ahead, columns.covariates, table, calendar) if columns.covariates \
+    layout, grid = read_covariates(everything, ahead, columns.covariates, table.periods,
+                                   table.series, frequency, calendar) if columns.covariates \
         else (NO_COVARIATES, None)
     return SalesTable(info=info, frame=ordered.reset_index(drop=True), calendar=calendar, panel=table,
                       layout=layout, covariates=grid)

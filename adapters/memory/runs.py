@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from application.benchmark import BenchmarkReport
-from application.ports import SeriesErrors
-from domain.runs import Experiment, Run, RunStatus
+from domain.benchmarks import BenchmarkReport
+from domain.runs import Experiment, Run, RunStatus, SeriesErrors
 
 
 class InMemoryRunRepository:

@@ -17,10 +17,9 @@ from mlflow.entities import Run as MlflowRun
 from mlflow.entities import ViewType
 
 from adapters.mlflow.errors import tracking_errors
-from application.ports import SeriesErrors
 from domain.errors import masked
 from domain.forecasts import series_id
-from domain.runs import LEGACY_ERRORS_TAG, SERIES_ERRORS_TAG, Experiment, Run, from_epoch_ms
+from domain.runs import LEGACY_ERRORS_TAG, SERIES_ERRORS_TAG, Experiment, Run, SeriesErrors, from_epoch_ms
 
 PAGE = 50_000  # the largest page MLflow stores accept
 # Overlap of successive syncs: a run committed while the last sync was reading, with a start

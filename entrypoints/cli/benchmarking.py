@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from adapters.filesystem.results_json import RESULTS_JSON
-from application.benchmark import BenchmarkRequest
+from domain.benchmarks import BenchmarkRequest
 from domain.leaderboard import RANKABLE_METRICS, Aggregate, RankOn, RunFilter
 from entrypoints.cli.arguments import output_dir_flag, progress
 from entrypoints.config import SOURCES

@@ -12,7 +12,7 @@ import panel as pn
 import param
 
 from adapters.filesystem.results_json import result_docs, results_records
-from application.benchmark import BenchmarkReport
+from domain.benchmarks import BenchmarkReport
 from domain.leaderboard import RESULT_METRICS, fold_values
 from domain.runs import WINDOWS_TAG, Run
 from entrypoints.dashboard.common import ALL, PLOT, alert, shown, table

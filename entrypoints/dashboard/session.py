@@ -9,9 +9,10 @@ from typing import Any
 import panel as pn
 import param
 
-from application.benchmark import BenchmarkReport, BenchmarkRequest, RankRuns
+from application.benchmark import RankRuns
 from application.dashboard import RunSnapshot
 from application.ports import RunSource
+from domain.benchmarks import BenchmarkReport, BenchmarkRequest
 from domain.errors import DomainError
 from domain.leaderboard import RANKABLE_METRICS, RunFilter
 from entrypoints.dashboard.common import ALL, Page

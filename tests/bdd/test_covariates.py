@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 
@@ -169,6 +170,23 @@ def writes_weeks(panel, outcome, weeks, series):
     assert outcome.returncode == 0, outcome.stderr
     written = pd.read_parquet(panel["store"].folder / "out.parquet")
     assert written.groupby("series_id")["step"].max().to_dict() == {f"P_{k:02d}": weeks for k in range(1, series + 1)}
+
+
+@then("mlflow.pyfunc forecasts the same from the table's rows, its rows of future values with an empty value")
+def pyfunc_forecasts_the_same(panel):
+    import mlflow
+
+    mlflow.set_tracking_uri(panel["store"].uri)
+    mlflow.set_registry_uri(panel["store"].uri)
+    model = mlflow.pyfunc.load_model(f"models:/{_model(panel)}")
+    rows = pd.read_csv(panel["store"].folder / "panel.csv").rename(columns={"unique_id": "series_id", "ds": "date",
+                                                                           "y": "value"})
+    found = model.predict(rows, params={"horizon": AHEAD})
+    written = pd.read_parquet(panel["store"].folder / "out.parquet")
+    np.testing.assert_allclose(found.sort_values(["series_id", "step"])["prediction"].to_numpy(),
+                               written.sort_values(["series_id", "step"])["prediction"].to_numpy(), rtol=1e-9)
+    with pytest.raises(mlflow.exceptions.MlflowException, match="needs the future values of promo"):
+        model.predict(rows[rows["value"].notna()], params={"horizon": AHEAD})
 
 
 @then("through the API, a week with promo set to 1 at a 30% lower price is forecast at least 20% higher than without")

@@ -9,7 +9,8 @@ from adapters.filesystem.results_json import JsonRunRepository
 from adapters.filesystem.results_writer import FilesystemResultsWriter
 from adapters.memory.runs import InMemoryRunRepository
 from adapters.mlflow.runs import MlflowRunRepository
-from application.benchmark import BenchmarkRequest, BenchmarkRuns, RankRuns
+from application.benchmark import BenchmarkRuns, RankRuns
+from domain.benchmarks import BenchmarkRequest
 from domain.errors import SourceUnavailableError
 from domain.leaderboard import RunFilter
 from tests.support import RunSpec, domain_objects, log_to_mlflow, ms

@@ -7,7 +7,8 @@ import pytest
 from adapters.filesystem import results_writer
 from adapters.filesystem.results_writer import FilesystemResultsWriter
 from adapters.memory.runs import InMemoryRunRepository
-from application.benchmark import BenchmarkRequest, BenchmarkRuns, RankRuns
+from application.benchmark import BenchmarkRuns, RankRuns
+from domain.benchmarks import BenchmarkRequest
 from tests.contract.test_run_source import SPECS
 from tests.support import domain_objects
 

@@ -66,3 +66,21 @@ def test_no_room_grows_past_what_one_person_reads_at_once():
                       if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                       and node.end_lineno - node.lineno + 1 > 40]
     assert long_files == [] and long_functions == []
+
+
+def _imports(path: Path) -> set[str]:
+    """The project modules a module imports, at any level (TYPE_CHECKING blocks and functions included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else (
+            [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+        found.update(n for n in names if n.split(".")[0] in ("domain", "application", "adapters", "entrypoints"))
+    return found
+
+
+def test_no_two_modules_import_each_other():
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts): p for p in _source_files()
+               if p.parts[len(ROOT.parts)] != "benchmarks"}
+    graph = {name: {m for m in _imports(path) if m in modules and m != name} for name, path in modules.items()}
+    cycles = sorted(f"{a} <-> {b}" for a, targets in graph.items() for b in targets if a in graph.get(b, ()) and a < b)
+    assert cycles == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from adapters.memory.runs import InMemoryRunRepository
-from application.benchmark import BenchmarkRequest, RankRuns
+from application.benchmark import RankRuns
+from domain.benchmarks import BenchmarkRequest
 from entrypoints.dashboard.comparison import seasons_frame
 from tests.support import RunSpec, domain_objects
 

@@ -9,9 +9,10 @@ import pytest
 from adapters.memory.models import InMemoryModelLoader
 from adapters.memory.registry import InMemoryModelRegistry
 from adapters.memory.runs import InMemoryRunRepository
-from application.benchmark import BenchmarkRequest, RankRuns
+from application.benchmark import RankRuns
 from application.dashboard import DescribeRegistry, ForecastSeries, RunSnapshot, overview
 from application.serving import ForecastRequest, ServedModels
+from domain.benchmarks import BenchmarkRequest
 from domain.errors import InvalidValueError, UnknownSeriesError
 from domain.leaderboard import RunFilter
 from domain.runs import Experiment, Run

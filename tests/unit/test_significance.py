@@ -46,7 +46,8 @@ def test_runs_with_folds_but_no_per_series_errors_are_compared_fold_by_fold():
     from scipy.stats import wilcoxon as scipy_wilcoxon
 
     from adapters.memory.runs import InMemoryRunRepository
-    from application.benchmark import BenchmarkRequest, RankRuns
+    from application.benchmark import RankRuns
+    from domain.benchmarks import BenchmarkRequest
     from domain.runs import Experiment, Run
 
     best_folds = [3.1, 4.0, 2.5, 3.3, 5.2, 2.9]
