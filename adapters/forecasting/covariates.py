@@ -16,6 +16,7 @@ Part of a registered version's code (pickled with it): numpy and the domain only
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -111,11 +112,12 @@ def feature_columns(grid: CovariateGrid, origin: int, targets: np.ndarray, seaso
     for k in range(grid.future.shape[2]):
         columns += [future_at(targets, k), future_at(targets - season, k)]
     window = slice(max(0, origin - level_periods + 1), origin + 1)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a series with no past value in the window: NaN
         for k in range(grid.past.shape[2]):
             now = grid.past[origin, :, k]
             recent = grid.past[window, :, k]
-            change = now - (np.nanmean(recent, axis=0) if np.isfinite(recent).any() else np.full(series, np.nan))
+            change = now - np.nanmean(recent, axis=0)
             columns += [np.broadcast_to(now, (steps, series)), np.broadcast_to(change, (steps, series))]
     for k in range(grid.static.shape[1]):
         columns.append(np.broadcast_to(grid.static[:, k], (steps, series)))
@@ -126,7 +128,7 @@ def laid_out(layout: CovariateLayout, series: np.ndarray, period: np.ndarray, va
              shape: tuple[int, int, int], flags: np.ndarray) -> CovariateGrid:
     """The grid of rows given as (series column, period index, each sent column's numbers): `shape` is
     (periods, periods ahead, series); `flags` the calendar's holiday flag of every period and period
-    ahead. A period or series without a row is NaN; a static value is its series' first one."""
+    ahead. A period or series without a row is NaN; a static value is its series' first one given."""
     periods, ahead, count = shape
     future = np.full((periods + ahead, count, len(layout.future) + len(layout.calendar)), np.nan)
     inside = (period >= 0) & (period < periods + ahead)
@@ -139,7 +141,8 @@ def laid_out(layout: CovariateLayout, series: np.ndarray, period: np.ndarray, va
     for k, name in enumerate(layout.past):
         past[period[before], series[before], k] = values[name][before]
     static = np.full((count, len(layout.static)), np.nan)
-    first = np.unique(series, return_index=True)
     for k, name in enumerate(layout.static):
-        static[first[0], k] = values[name][first[1]]
+        given = np.isfinite(values[name])
+        found, first = np.unique(series[given], return_index=True)  # each series' first value given
+        static[found, k] = values[name][given][first]
     return CovariateGrid(future, past, static)

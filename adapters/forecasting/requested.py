@@ -38,7 +38,8 @@ class RequestRows:
     (an empty value), and every column sent beside the value."""
 
     series: np.ndarray  # str
-    number: np.ndarray  # int: period number of the row's date, in the version's frequency
+    days: np.ndarray  # datetime64[D]: the row's date, as sent
+    number: np.ndarray  # int: period number of the row's date, in the version's frequency (-1: not one of them)
     future: np.ndarray  # bool
     columns: Mapping[str, np.ndarray]
 
@@ -61,8 +62,11 @@ class RequestRows:
                 raise CovariateError(f"future values for series {series}, which the request does not forecast "
                                      "(it has no row with a value)")
             origin = panels[series][1]
+            if 0 <= number <= origin:
+                raise CovariateError(f"history: series {series}, {self.days[row]}: the value is missing; a row with an "
+                                     "empty value is a row of future values, after its series' last value")
             if not origin < number <= origin + horizon:
-                raise CovariateError(f"future values for series {series} on {date_of(number)}, outside the forecast "
+                raise CovariateError(f"future values for series {series} on {self.days[row]}, outside the forecast "
                                      f"periods ({date_of(origin + 1)} to {date_of(origin + horizon)})")
 
     def grid(self, layout: CovariateLayout, names: Sequence[str], first: int, origin: int, horizon: int,
@@ -121,7 +125,7 @@ def request_rows(layout: CovariateLayout, frequency: Frequency, ids: Column, dat
         return None, (series, days, amounts)
     future = np.isnan(amounts) if layout.future else np.zeros(len(amounts), dtype=bool)
     periods = Periods(frequency)
-    rows = RequestRows(series, np.where(periods.fits(days), periods.number(days), -1), future,
+    rows = RequestRows(series, days, np.where(periods.fits(days), periods.number(days), -1), future,
                        {name: np.asarray(column, dtype=object) for name, column in columns.items()})
     rows.check_columns(layout)
     if future.all():

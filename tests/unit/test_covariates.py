@@ -110,3 +110,16 @@ def test_a_table_to_forecast_keeps_every_other_column_and_its_rows_of_future_val
     found = read_history(_panel(), source="t")
     assert set(found.columns()) == {"promo", "index", "size"}
     assert np.isnan(found.values).sum() == 8 and len(found.select(["S1"]).columns()["promo"]) == 124
+
+
+def test_a_row_without_a_value_inside_a_history_is_a_missing_value_not_the_future():
+    from adapters.forecasting.requested import CovariateError, RequestRows
+
+    days = np.array(["2020-01-03", "2020-01-10", "2020-01-17", "2020-01-24"], dtype="datetime64[D]")
+    rows = RequestRows(np.array(["S"] * 4, dtype=object), days, np.array([0, 1, 2, 3]),
+                       np.array([False, True, False, True]), {"promo": np.array([0, 1, 0, 1], dtype=object)})
+    with pytest.raises(CovariateError, match="series S, 2020-01-10: the value is missing"):
+        rows.check_future({"S": (0, 2)}, 4, str)
+    late = RequestRows(rows.series, days, rows.number, np.array([False, False, False, True]), rows.columns)
+    with pytest.raises(CovariateError, match="future values for series S on 2020-01-24, outside"):
+        late.check_future({"S": (0, 1)}, 1, str)
