@@ -83,7 +83,7 @@ def future_rows(frame: pd.DataFrame, empty: pd.Series, target: str, future: tupl
     """Which rows with an empty target are the future: after their series' last value, carrying a future
     covariate's value. Any other empty target is a DataError naming its line."""
     last = frame.loc[~empty].groupby(ID)[TIME].max()
-    after = frame[TIME] > frame[ID].map(last).fillna(pd.Timestamp.min)
+    after = frame[TIME] > frame[ID].map(last)  # a series with no value has no row of future values either
     carries = frame[list(future)].notna().any(axis=1) if future else pd.Series(False, index=frame.index)
     bad = empty & ~(after & carries)
     if bad.any():

@@ -61,6 +61,8 @@ def test_rows_after_a_series_last_value_carry_the_future():
 @pytest.mark.parametrize(("change", "kinds", "message"), [
     (lambda f: f.assign(value=f["value"].where(f.index != 3)), {"future": ("promo",)}, "line 5: value empty"),
     (lambda f: f, {}, "value empty is not a number"),
+    (lambda f: f.assign(value=np.where(f["series_id"] == "S1", np.nan, f["value"])), {"future": ("promo",)},
+     "line 126: value empty is not a number"),
     (lambda f: f.dropna(subset=["value"]).assign(size=np.where(f.index == 7, "tiny", f["size"])[f["value"].notna()]),
      {"static": ("size",)},
      "--static-cols 'size' takes more than one value in series S0"),
