@@ -140,3 +140,14 @@ def forecast_sales(registry, models, folder: Path):
 
     store, log = duckdb_actuals(folder)
     return ForecastSales(registry, models, LatestActuals(store), log)
+
+
+def newest_runs(store, experiment: str) -> dict:
+    """The newest run of each model (by its `model` param) in an experiment of a store."""
+    client = store.client()
+    found = client.search_runs([client.get_experiment_by_name(experiment).experiment_id],
+                               order_by=["attributes.start_time DESC"])
+    latest: dict = {}
+    for run in found:
+        latest.setdefault(run.data.params["model"], run)
+    return latest

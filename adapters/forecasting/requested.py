@@ -145,6 +145,7 @@ def panel_grids(requested: RequestRows | None, laid: list[HistoryPanel], horizon
     grids = []
     for panel in laid:
         first, origin = spans[panel.series[0]]
-        flags = seasonality.year_ago(panel.first).holiday_flags(origin - first + 1 + horizon)
+        flags = (seasonality.year_ago(panel.first).holiday_flags(origin - first + 1 + horizon) if layout.calendar
+                 else np.zeros(0))  # only a calendar column reads them: no day-by-day work per request without one
         grids.append(requested.grid(layout, panel.series, first, origin, horizon, flags, static, periods.date))
     return grids

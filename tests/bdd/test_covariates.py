@@ -11,26 +11,17 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from entrypoints.config import Settings
 from entrypoints.http import create_app
 from tests.conftest import AHEAD, FLAGS, Store, run_cli
+from tests.support import newest_runs
 
 scenarios("covariates.feature")
 
-
-
-def _runs(store: Store, experiment: str) -> dict:
-    client = store.client()
-    found = client.search_runs([client.get_experiment_by_name(experiment).experiment_id],
-                               order_by=["attributes.start_time DESC"])
-    latest: dict = {}
-    for run in found:
-        latest.setdefault(run.data.params["model"], run)
-    return latest
 
 
 @given(parsers.parse('the promotions panel of 12 series, its last 12 weeks future rows, trained with "{models}" '
                      'and "{flags}"'), target_fixture="panel")
 def trained(promotions, models, flags):
     assert flags.split() == FLAGS
-    runs = _runs(promotions["store"], "promotions")
+    runs = newest_runs(promotions["store"], "promotions")
     assert sorted(runs) == sorted(models.split(","))
     return {**promotions, "runs": runs}
 
@@ -76,7 +67,7 @@ def without_covariates(panel):
     result = run_cli(["train", "--models", "lightgbm", "--data", "history.csv", "--experiment-name", "plain"],
                      panel["store"], timeout=1200)
     assert result.returncode == 0, result.stderr
-    return _runs(panel["store"], "plain")["lightgbm"]
+    return newest_runs(panel["store"], "plain")["lightgbm"]
 
 
 def _version(store: Store, run) -> str:

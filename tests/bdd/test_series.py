@@ -16,7 +16,7 @@ from domain.frequency import frequency
 from entrypoints.config import Settings
 from entrypoints.http import create_app
 from tests.conftest import WALMART_CSV, run_cli
-from tests.support import by_model
+from tests.support import by_model, newest_runs
 
 scenarios("series.feature")
 
@@ -26,13 +26,7 @@ ELECTRICITY_CSV = WALMART_CSV.parent / "electricity_daily.csv"
 
 
 def _runs(store, experiment: str = "panel") -> dict:
-    client = store.client()
-    found = client.search_runs([client.get_experiment_by_name(experiment).experiment_id],
-                               order_by=["attributes.start_time DESC"])
-    latest: dict = {}
-    for run in found:  # the newest run of each model
-        latest.setdefault(run.data.params["model"], run)
-    return latest
+    return newest_runs(store, experiment)
 
 
 @given(parsers.parse('the {kind} panel of 12 series trained with "{models}"'), target_fixture="panel")
