@@ -17,7 +17,7 @@ Feature: The dashboard in a browser
     Examples:
       | page             | plots |
       | Overview         | 1     |
-      | Model comparison | 7     |
+      | Model comparison | 5     |
       | Forecasts        | 1     |
 
   Scenario: The overview shows the benchmark's best model and the champion

@@ -30,16 +30,14 @@ def _text(page, selector: str) -> str:
 
 
 def _rows(page, table: str) -> list[list[str]]:
-    """The table's rows as shown; [] while it is being redrawn (a row read may vanish under us)."""
+    """The table's rows as shown (the cells of its body); [] while it is being redrawn."""
     from playwright.sync_api import Error
 
-    rows = page.locator(f".{table} .tabulator-row")
-    cells = '.tabulator-cell[tabulator-field]:not([tabulator-field="_index"])'  # no hidden index, no filler
     try:
-        shown = [[cell.inner_text(timeout=2000) for cell in row.locator(cells).all()] for row in rows.all()]
+        return page.locator(f".{table} tbody tr").evaluate_all(
+            "rows => rows.map(r => Array.from(r.querySelectorAll('td')).map(c => c.textContent.trim()))")
     except Error:
         return []
-    return shown if len({len(row) for row in shown}) <= 1 else []  # ragged: caught halfway through a redraw
 
 
 def _number(text: str) -> float:

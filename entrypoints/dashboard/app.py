@@ -15,7 +15,7 @@ from entrypoints.dashboard.monitoring import MonitoringPage
 from entrypoints.dashboard.overview import OverviewPage
 from entrypoints.dashboard.predictions import PredictionsPage
 from entrypoints.dashboard.results import ResultsPage
-from entrypoints.dashboard.session import SOURCES, Session
+from entrypoints.dashboard.session import SOURCES, RunsPage, Session
 
 PAGES = {"Overview": "overview", "Model comparison": "comparison", "Forecasts": "forecasts",
          "Monitoring": "monitoring", "Predictions explorer": "predictions", "Benchmark results": "results"}
@@ -50,6 +50,8 @@ class Dashboard(param.Parameterized):
             ResultsPage(session=self.session),
         ]
         self.pages = {page.slug: page for page in pages}
+        if isinstance(self.pages[self.page], RunsPage):
+            self.session.read_ahead()
         if pn.state.location:  # the address follows the page and source, and corrects what was unknown
             pn.state.location.sync(self, {"page": "page"}, on_error=lambda _: None)
             pn.state.location.sync(self.session, {"source": "source"}, on_error=lambda _: None)

@@ -14,10 +14,17 @@ import param
 from panel.viewable import Viewer
 
 from domain.errors import DomainError
+from entrypoints.dashboard.figures import HEIGHT, number_text
 
-PLOT = {"responsive": True, "height": 300}
-HIGHLIGHT = "font-weight: bold; background-color: #d4edda"
+HIGHLIGHT = "font-weight: bold; background-color: rgba(40, 167, 69, 0.25)"  # readable on light and dark
 ALL = "(all)"
+TABLE_ROWS = 25  # rows shown before a table scrolls
+TABLE_CSS = """
+table { border-collapse: collapse; font-size: 0.9rem; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.25rem 0.75rem; border-bottom: 1px solid rgba(128, 128, 128, 0.35); white-space: nowrap; }
+th { text-align: left; position: sticky; top: 0; background: var(--panel-background-color, #ffffff); }
+td.number { text-align: right; }
+"""
 log = logging.getLogger("ml_portfolio.dashboard")
 
 
@@ -29,23 +36,34 @@ def fmt(value: float | None, digits: int = 4) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}g}"
 
 
-def _number_formats(frame: pd.DataFrame) -> dict[str, Any]:
-    """Sales-sized columns with thousands separators, the rest to four decimals."""
-    from bokeh.models.widgets.tables import NumberFormatter
-
-    return {c: NumberFormatter(format="0,0" if frame[c].abs().max() >= 1000 else "0.[0000]")
-            for c in frame.select_dtypes("float").columns}
-
-
-def table(frame: pd.DataFrame, highlight: list[str] | None = None, **options: Any) -> pn.widgets.Tabulator:
-    """A sortable (click a header) read-only table; the lowest value of each `highlight` column in bold."""
-    shown = pn.widgets.Tabulator(frame, show_index=False, disabled=True, sizing_mode="stretch_width",
-                                 layout="fit_data_table", formatters=_number_formats(frame),
-                                 pagination="local" if len(frame) > 25 else None, page_size=25, **options)
+def table(frame: pd.DataFrame, highlight: list[str] | None = None,
+          css_classes: list[str] | None = None) -> pn.pane.HTML:
+    """A read-only table drawn as plain HTML (a table widget made the browser lay the page out again
+    for seconds): numbers as the plots' axes show them, the lowest value of each `highlight` column
+    in bold, a long table scrolling under its header."""
+    floats = list(frame.select_dtypes("float").columns)
+    numbers = list(frame.select_dtypes("number").columns)
+    styled = (frame.style.hide(axis="index").format({c: number_text(frame[c]) for c in floats}, na_rep="-")
+              .set_td_classes(pd.DataFrame([["number" if c in numbers else "" for c in frame.columns]] * len(frame),
+                                           index=frame.index, columns=frame.columns)))
     columns = list(dict.fromkeys(c for c in highlight or [] if c in frame and frame[c].notna().any()))
     if columns:
-        shown.style.highlight_min(subset=columns, props=HIGHLIGHT)
-    return shown
+        styled = styled.highlight_min(subset=columns, props=HIGHLIGHT)
+    tall = len(frame) > TABLE_ROWS
+    return pn.pane.HTML(styled.to_html(), css_classes=[*(css_classes or []), "data-table"], stylesheets=[TABLE_CSS],
+                        styles={"overflow": "auto", **({"max-height": f"{TABLE_ROWS * 2}rem"} if tall else {})},
+                        sizing_mode="stretch_width")
+
+
+def _guarded(build: Callable[[], Any], slug: str) -> Any:
+    """What `build` returns, or a message saying why it failed: a page never takes the session down."""
+    try:
+        return build()
+    except DomainError as exc:
+        return [alert(str(exc))]
+    except Exception as exc:
+        log.exception("page %s failed", slug)
+        return [alert(f"this page failed: {type(exc).__name__}: {exc}")]
 
 
 def shown(build: Callable[[Any], list[Any]]) -> Callable[[Any], pn.Column]:
@@ -55,16 +73,16 @@ def shown(build: Callable[[Any], list[Any]]) -> Callable[[Any], pn.Column]:
     def content(page: Page) -> pn.Column:
         if not page.active:
             raise param.Skip  # a hidden page is not drawn; it is drawn afresh when shown
-        try:
-            items = build(page)
-        except DomainError as exc:
-            items = [alert(str(exc))]
-        except Exception as exc:  # a page must never take the session down
-            log.exception("page %s failed", page.slug)
-            items = [alert(f"this page failed: {type(exc).__name__}: {exc}")]
-        return pn.Column(*items, sizing_mode="stretch_width")
+        return pn.Column(*_guarded(lambda: build(page), page.slug), sizing_mode="stretch_width")
 
     return content
+
+
+def _connected(doc: Any) -> bool:
+    """Whether a browser still shows the session: a closed tab's session lives on for a while, and
+    drawing its plots would only slow the sessions still open."""
+    server_session = getattr(doc.session_context, "_session", None) if doc.session_context else None
+    return server_session is None or server_session.connection_count > 0
 
 
 class Page(Viewer):
@@ -81,6 +99,7 @@ class Page(Viewer):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        self._drawing = 0  # counts the page's draws: plots drawn later belong to the newest
         self._layout = pn.Column(pn.pane.Markdown(f"## {self.title}", css_classes=[f"page-{self.slug}"]),
                                  *self.controls(), pn.panel(self.content), sizing_mode="stretch_width")
 
@@ -88,6 +107,30 @@ class Page(Viewer):
 
     def controls(self) -> list[Any]:
         return []
+
+    def later(self, *builds: Callable[[], Any]) -> list[pn.Column]:
+        """Plots drawn after what the page shows at once: a slot with a loading spinner each, all
+        filled on the server's next turn, once the browser has what the page shows at once. (Filled
+        one by one, each plot made the browser lay the whole page out again: slower to the last.)
+        A redraw of the page abandons the slots of the one before."""
+        self._drawing += 1
+        drawing, doc = self._drawing, pn.state.curdoc
+        slots = [pn.Column(sizing_mode="stretch_width", height=HEIGHT, loading=True) for _ in builds]
+
+        def fill() -> None:
+            if drawing != self._drawing or (doc is not None and not _connected(doc)):
+                return
+            with pn.io.hold(doc):  # one change for the browser to lay out, not one per plot
+                for placeholder, build in zip(slots, builds):
+                    drawn = _guarded(build, self.slug)
+                    placeholder.param.update(objects=drawn if isinstance(drawn, list) else [drawn], loading=False,
+                                             height=None)
+
+        if doc is not None and doc.session_context is not None:
+            doc.add_next_tick_callback(fill)
+        else:  # a test, a script: at once
+            fill()
+        return slots
 
     def prepare(self) -> None:
         """What the page needs before it is shown (the app calls this while the page is hidden)."""

@@ -1,12 +1,11 @@
-"""Model comparison: the results table, bars, accuracy against time, spread across runs and folds,
-each model's error season by season (every backtest window and the test window, by origin), and
-the ranking with its significance test, as `benchmark` prints them."""
+"""Model comparison: the results table, the ranking with its significance test (as `benchmark` prints
+them) beside the primary metric's bars, the spread across runs and folds, each model's error season by
+season (every backtest window and the test window, by origin) and accuracy against training time."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import hvplot.pandas  # noqa: F401  (registers DataFrame.hvplot)
 import pandas as pd
 import panel as pn
 import param
@@ -15,7 +14,8 @@ from adapters.filesystem.results_json import result_docs, results_records
 from domain.benchmarks import BenchmarkReport
 from domain.leaderboard import RESULT_METRICS, fold_values
 from domain.runs import WINDOWS_TAG, Run
-from entrypoints.dashboard.common import ALL, PLOT, alert, shown, table
+from entrypoints.dashboard.common import ALL, alert, shown, table
+from entrypoints.dashboard.figures import bars, boxes, lines, scatter
 from entrypoints.dashboard.session import RunsPage
 
 
@@ -56,15 +56,19 @@ def _labels(report: BenchmarkReport) -> dict[tuple[str, str], str]:
 
 
 def seasons_frame(report: BenchmarkReport) -> pd.DataFrame:
-    """Per result row, the rank metric in each window of its representative run, oldest first."""
+    """Per result row, the rank metric in each window of its representative run, oldest first, with
+    the window's origin as a date where its run named it."""
     metric, runs, labels = report.leaderboard.rank_by, {run.run_id: run for run in report.runs}, _labels(report)
     rows = [(labels[row.model, row.dataset], label, value) for row in report.leaderboard.results
             if row.run_id in runs for split, label in _windows(runs[row.run_id])
             if (value := runs[row.run_id].metric(metric, split)) is not None]
-    return pd.DataFrame(rows, columns=["model", "window", metric])
+    frame = pd.DataFrame(rows, columns=["model", "window", metric])
+    origins = frame["window"].str.extract(r" from (\d{4}-\d{2}-\d{2})$", expand=False)
+    return frame.assign(origin=pd.to_datetime(origins, errors="coerce"))
 
 
 def _seasons(report: BenchmarkReport) -> list[Any]:
+    """The season-by-season heading, table and plot."""
     seasons = seasons_frame(report)
     if seasons.empty:
         return [alert("no per-window metrics recorded", "info")]
@@ -72,10 +76,25 @@ def _seasons(report: BenchmarkReport) -> list[Any]:
     counts = seasons.groupby("model", sort=False)["window"].transform("size")  # the longest history sets the order
     order = list(dict.fromkeys(seasons.assign(n=counts).sort_values("n", ascending=False, kind="stable")["window"]))
     wide = seasons.pivot(index="model", columns="window", values=metric)[order]
-    return [pn.pane.Markdown(f"### {metric} season by season (each window's origin; lower is better)"),
-            seasons.hvplot.line(x="window", y=metric, by="model", rot=20, xlabel="",
-                                title=f"{metric} per window", **PLOT),
-            table(wide.reset_index(), highlight=list(wide.columns), css_classes=["seasons-table"])]
+    dated = seasons["origin"].notna().all()
+    title = f"{metric} per window, by its origin" if dated else f"{metric} per window"
+    return [pn.pane.Markdown(f"**{metric} season by season** (each window's origin; lower is better)"),
+            table(wide.reset_index(), highlight=list(wide.columns), css_classes=["seasons-table"]),
+            lines(seasons.sort_values("origin" if dated else "window", kind="stable"),
+                  x="origin" if dated else "window", y=metric, by="model", title=title, hover=("window",))]
+
+
+def _spread(report: BenchmarkReport) -> pn.Row:
+    metric, runs, folds = report.leaderboard.rank_by, _runs_frame(report), _folds_frame(report)
+    return pn.Row(boxes(runs, metric, "model", f"test {metric} across runs"),
+                  boxes(folds, metric, "model", f"{metric} across backtest folds") if not folds.empty
+                  else alert("no backtest folds recorded", "info"), sizing_mode="stretch_width")
+
+
+def _times(report: BenchmarkReport) -> Any:
+    metric = report.leaderboard.rank_by
+    return scatter(_runs_frame(report), "training_time", metric, "model", hover=("dataset",),
+                   title=f"training time (s) vs test {metric}, one point per run")
 
 
 def _gap(report: BenchmarkReport) -> str:
@@ -109,34 +128,23 @@ class ComparisonPage(RunsPage):
     @param.depends("active", "revision", "dataset", "models", "session.metric")
     @shown
     def content(self) -> list[Any]:
+        """The counts, the tables and the primary metric's bars at once; the other plots when ready."""
         report = self.session.report(dataset=None if self.dataset == ALL else self.dataset, models=tuple(self.models))
         metric = report.leaderboard.rank_by
         results = results_frame(report)
         labels = _labels(report)
         labelled = results.assign(label=[labels[key] for key in zip(results["model_name"], results["dataset_name"])])
-        folds = _folds_frame(report)
-        runs = _runs_frame(report)
-        plots = [
-            pn.Row(*(labelled.hvplot.bar(x="label", y=m, title=f"test {m}", rot=30, xlabel="", **PLOT)
-                     for m in ("mape", "rmse", "mae")), sizing_mode="stretch_width"),
-            pn.Row(runs.hvplot.scatter(x="training_time", y=metric, by="model", hover_cols=["run_id", "dataset"],
-                                       title=f"training time (s) vs test {metric}, one point per run", **PLOT),
-                   runs.hvplot.box(y=metric, by="model", title=f"test {metric} across runs", **PLOT),
-                   (folds.hvplot.box(y=metric, by="model", title=f"{metric} across backtest folds", **PLOT)
-                    if not folds.empty else alert("no backtest folds recorded", "info")),
-                   sizing_mode="stretch_width"),
-        ]
         rankings = pd.DataFrame([(r.rank, r.model, r.dataset, r.value) for r in report.leaderboard.rankings],
                                 columns=["rank", "model", "dataset", metric])
+        shown = metric if metric in labelled else "mape"
+        spread, seasons, times = self.later(lambda: _spread(report), lambda: _seasons(report), lambda: _times(report))
         return [
-            pn.pane.Markdown(
-                f"{len(report.runs):,} runs, best run per model and dataset; lowest value "
-                "per column in bold; click a header to sort"
-            ),
+            pn.pane.Markdown(f"{len(report.runs):,} runs, best run per model and dataset; lowest value per column "
+                             "in bold", css_classes=["comparison-facts"]),
             table(results, highlight=list(dict.fromkeys((*RESULT_METRICS, metric))), css_classes=["results-table"]),
-            *plots,
-            *_seasons(report),
-            pn.pane.Markdown(f"### Rankings by {report.leaderboard.rank_on} {metric} (lower is better)"),
-            table(rankings, css_classes=["rankings-table"]),
-            pn.pane.Markdown(_gap(report), css_classes=["significance"]),
+            pn.Row(pn.Column(pn.pane.Markdown(f"**Rankings by {report.leaderboard.rank_on} {metric}** (lower is "
+                                              "better)"), table(rankings, css_classes=["rankings-table"]),
+                             pn.pane.Markdown(_gap(report), css_classes=["significance"]), sizing_mode="stretch_width"),
+                   bars(labelled, "label", shown, f"test {shown} of each result row"), sizing_mode="stretch_width"),
+            spread, seasons, times,
         ]

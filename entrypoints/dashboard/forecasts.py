@@ -21,7 +21,8 @@ from domain.errors import DomainError
 from domain.forecasts import DEFAULT_CONFIDENCE, DEFAULT_HORIZON, Forecast, SeriesHistory
 from domain.frequency import MAX_HORIZON
 from domain.models import CHAMPION
-from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown, table
+from entrypoints.dashboard.common import Page, alert, fmt, shown, table
+from entrypoints.dashboard.figures import LEGEND, PLOT
 
 
 class ForecastsPage(Page):
@@ -158,11 +159,12 @@ class ForecastsPage(Page):
             tables.append(table(points.assign(date=points["date"].dt.date), css_classes=[css]))
         chart = functools.reduce(lambda a, b: a * b, lines).opts(
             title=f"series {series}: {outlook.version.name} version {outlook.version.version}",
-            legend_position="top_left", ylabel="value", yformatter="%.0f")
+            legend_position=LEGEND, ylabel="value", yformatter="%.0f")
         model = self._model(name, version)
         return [*([alert(self.given_error)] if self.given_error else []),
                 pn.pane.Markdown(_facts(outlook), css_classes=["forecast-facts"]),
-                *(self._covariates(model, series) if model is not None and model.covariates else []), chart, *tables]
+                *(self._covariates(model, series) if model is not None and model.covariates else []),
+                *self.later(lambda: chart), *tables]
 
     def _covariates(self, model: ForecastModel, series: str) -> list[Any]:
         """Which covariates the version uses, and an editor of the uploaded history's future values of the series."""

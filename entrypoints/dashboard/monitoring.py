@@ -13,7 +13,8 @@ import param
 
 from application.monitoring import AccuracyReport, MeasureServed, ReadServed
 from domain.errors import DomainError
-from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown, table
+from entrypoints.dashboard.common import Page, alert, fmt, shown, table
+from entrypoints.dashboard.figures import LEGEND, PLOT
 
 
 def _served_table(reports: list[tuple[tuple[str, ...], AccuracyReport]]) -> pd.DataFrame:
@@ -71,9 +72,10 @@ class MonitoringPage(Page):
             return [alert("no alias points at a version yet: `ml-portfolio run` promotes a champion", "info")]
         frame = _served_table([(tuple(k.split("@")[1].split(",")), r) for k, r in self._reports.items()])
         report = self._reports[self.chosen]
+        over_time, series = self.later(lambda: self._over_time(report), lambda: self._series(report))
         return [table(frame, highlight=["live_mape"], css_classes=["served-table"]),
                 pn.pane.Markdown(self._facts(report), css_classes=["monitoring-facts"]),
-                self._over_time(report), *self._drift(report), *self._series(report)]
+                over_time, *self._drift(report), series]
 
     @staticmethod
     def _facts(report: AccuracyReport) -> str:
@@ -98,7 +100,7 @@ class MonitoringPage(Page):
         return (band.hvplot.area(x="week", y="low", y2="high", alpha=0.2, label="backtest windows", **PLOT)
                 * weeks.hvplot.line(x="week", y="live_mape", label="live MAPE", **PLOT)
                 * weeks.hvplot.scatter(x="week", y="live_mape", **PLOT)).opts(title=title, ylabel="MAPE %",
-                                                                               legend_position="top_left")
+                                                                               legend_position=LEGEND)
 
     @staticmethod
     def _drift(report: AccuracyReport) -> list[Any]:
@@ -123,7 +125,7 @@ class MonitoringPage(Page):
             ylabel="value", yformatter="%.0f")
         if not served.empty:
             chart = (chart * served.hvplot.scatter(x="date", y="served", by="origin", **PLOT)).opts(
-                legend_position="top_left")
+                legend_position=LEGEND)
         note = f"{len(found.served):,} forecasts served for it" if found.served else "no forecast served for it yet"
         return [pn.pane.Markdown(f"### Series {series}: actuals beside the forecasts served ({note})",
                                  css_classes=["served-facts"]), chart]

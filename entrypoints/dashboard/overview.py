@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import hvplot.pandas  # noqa: F401  (registers DataFrame.hvplot)
 import pandas as pd
 import panel as pn
 import param
@@ -13,7 +12,8 @@ import param
 from application.dashboard import DescribeRegistry, RegistryEntry, overview
 from application.serving import best_champion
 from domain.errors import DomainError
-from entrypoints.dashboard.common import PLOT, alert, fmt, shown, table
+from entrypoints.dashboard.common import alert, fmt, shown, table
+from entrypoints.dashboard.figures import bars
 from entrypoints.dashboard.session import RunsPage
 
 
@@ -69,8 +69,7 @@ class OverviewPage(RunsPage):
                               for r in report.leaderboard.rankings], columns=["model", "mape"])
         if not board.empty:
             title = f"{report.leaderboard.rank_on.capitalize()} MAPE per model, % (lower is better)"
-            items.append(board.hvplot.bar(x="model", y="mape", title=title,
-                                          rot=30, xlabel="", **PLOT))
+            items += self.later(lambda: bars(board, "model", "mape", title))
         return items
 
     def _registry_items(self) -> list[Any]:

@@ -15,7 +15,8 @@ import param
 from application.dashboard import ReadPredictions
 from domain.errors import DomainError
 from domain.predictions import PredictionTable, score
-from entrypoints.dashboard.common import PLOT, Page, alert, fmt, shown
+from entrypoints.dashboard.common import Page, alert, fmt, shown
+from entrypoints.dashboard.figures import LEGEND, PLOT
 
 ROW_NUMBER = "(row number)"
 
@@ -91,8 +92,10 @@ class PredictionsPage(Page):
         drawn = frame.iloc[::every]
         notes = [*result.notes] + ([f"over time: every {every}th row drawn ({len(drawn):,} of {len(frame):,}); "
                                     "the scores and the histogram use every row"] if every > 1 else [])
-        return [metrics, *(alert(note, "warning") for note in notes),
-                drawn.hvplot.line(x=x, y=["actual", "predicted"], title="actual vs predicted", **PLOT),
-                pn.Row(drawn.hvplot.scatter(x=x, y="residual", title="residual (actual - predicted) over time", **PLOT),
-                       frame.hvplot.hist(y="residual", bins=30, title="residual histogram", **PLOT),
-                       sizing_mode="stretch_width")]
+        over_time, residuals, histogram = self.later(
+            lambda: drawn.hvplot.line(x=x, y=["actual", "predicted"], title="actual vs predicted", legend=LEGEND,
+                                      **PLOT),
+            lambda: drawn.hvplot.scatter(x=x, y="residual", title="residual (actual - predicted) over time", **PLOT),
+            lambda: frame.hvplot.hist(y="residual", bins=30, title="residual histogram", **PLOT))
+        return [metrics, *(alert(note, "warning") for note in notes), over_time,
+                pn.Row(residuals, histogram, sizing_mode="stretch_width")]

@@ -4,6 +4,7 @@ primary metric, and the runs read from the source (once per source switch or Rel
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import panel as pn
@@ -18,6 +19,7 @@ from domain.leaderboard import RANKABLE_METRICS, RunFilter
 from entrypoints.dashboard.common import ALL, Page
 
 SOURCES = {"MLflow live": "mlflow", "Benchmark JSON": "json", "DuckDB warehouse": "duckdb"}
+READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="run-source")  # reads ahead of the browser
 
 
 class Session(param.Parameterized):
@@ -35,12 +37,23 @@ class Session(param.Parameterized):
         super().__init__(**params)
         self._sources, self._ranker = sources, ranker
         self._read = False
+        self._ahead: tuple[str, Future[RunSnapshot]] | None = None
+
+    def read_ahead(self) -> None:
+        """Start reading the source on a worker thread while the browser is still loading the page,
+        so the first page over the runs does not wait for the read after the browser connects."""
+        if not self._read and self._ahead is None:
+            source = self.source
+            self._ahead = source, READERS.submit(lambda: RunSnapshot(self._sources(source)))
 
     @param.depends("source", "reload", watch=True)
     def read(self) -> None:
-        """Read the selected source into a snapshot (now, not when a page first needs it)."""
+        """Read the selected source into a snapshot (now, not when a page first needs it); a read
+        started ahead of the same source is its first read."""
+        ahead, self._ahead = self._ahead, None
         try:
-            snapshot: RunSnapshot | None = RunSnapshot(self._sources(self.source))
+            snapshot: RunSnapshot | None = (ahead[1].result() if ahead and ahead[0] == self.source and not self._read
+                                            else RunSnapshot(self._sources(self.source)))
             error = ""
         except DomainError as exc:
             snapshot, error = None, str(exc)

@@ -391,7 +391,7 @@ def seasons(page, benchmarked):
     trained = [row for row in document["results"] if "windows" in runs[row["run_id"]]["tags"]]
     assert {row["model_name"] for row in trained} == {"LightGBM", "SeasonalNaive"}
     several = len({row["dataset_name"] for row in document["results"]}) > 1  # rows named by model and dataset
-    titles = page.locator(".seasons-table .tabulator-col-title")
+    titles = page.locator(".seasons-table thead th")
     headers = poll(lambda: titles.evaluate_all("all => all.map(t => t.innerText.trim())"),
                    lambda found: any("from" in title for title in found))
     shown = {row[0]: row[1:] for row in poll(lambda: _rows(page, "seasons-table"), lambda rows: rows)}
