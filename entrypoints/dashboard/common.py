@@ -121,10 +121,10 @@ class Page(Viewer):
             if drawing != self._drawing or (doc is not None and not _connected(doc)):
                 return
             with pn.io.hold(doc):  # one change for the browser to lay out, not one per plot
-                for placeholder, build in zip(slots, builds):
+                for slot, build in zip(slots, builds):
                     drawn = _guarded(build, self.slug)
-                    placeholder.param.update(objects=drawn if isinstance(drawn, list) else [drawn], loading=False,
-                                             height=None)
+                    slot.param.update(objects=drawn if isinstance(drawn, list) else [drawn], loading=False,
+                                      height=None)
 
         if doc is not None and doc.session_context is not None:
             doc.add_next_tick_callback(fill)
